@@ -1,0 +1,2 @@
+// The WASM module's export list: one line per kernel family (see the files for shape contracts).
+export * from "./memory";

@@ -1,0 +1,2 @@
+// The public API without initialisation on import: call `await init({ module })` first.
+export * from "./api.js";

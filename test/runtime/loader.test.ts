@@ -1,0 +1,61 @@
+// The loader: feature detection, build choice, every build loads, the arena's bookkeeping.
+import { describe, expect, it } from "vitest";
+import { BUILDS, chooseBuild, detectFeatures, loadRuntime } from "../../src/runtime/wasm.js";
+import { sizeClass } from "../../src/runtime/arena.js";
+import { TesseraError, info, memory } from "../../src/index.js";
+
+describe("loader", () => {
+  it("detects features and picks the best build", () => {
+    const f = detectFeatures();
+    expect(f.simd).toBe(true);
+    expect(chooseBuild({ ...f, relaxedSimd: true, threads: true })).toBe("threads-relaxed");
+    expect(chooseBuild({ ...f, relaxedSimd: false, threads: false })).toBe("simd");
+    expect(info().build).toBe(chooseBuild(f));
+  });
+
+  it.each(BUILDS)("loads the %s build", async (build) => {
+    const rt = await loadRuntime({ build });
+    expect(rt.build).toBe(build);
+    expect(rt.shared).toBe(build.startsWith("threads"));
+    expect(rt.exports.heapBase()).toBeGreaterThan(0);
+  });
+
+  it("rejects an unknown build by name", async () => {
+    await expect(loadRuntime({ build: "gpu" as never })).rejects.toThrow(/options.build: expected one of/);
+    await expect(loadRuntime({ module: 42 as never })).rejects.toBeInstanceOf(TesseraError);
+  });
+});
+
+describe("arena", () => {
+  it("rounds sizes into classes with at most 25 % waste", () => {
+    for (const n of [1, 63, 64, 65, 1000, 1025, 4097, 100_000, 12_345_678]) {
+      const c = sizeClass(n);
+      expect(c).toBeGreaterThanOrEqual(n);
+      expect(c % 64).toBe(0);
+      if (n > 1024) expect(c / n).toBeLessThanOrEqual(1.25);
+    }
+  });
+
+  it("reuses freed blocks and grows memory without losing data", async () => {
+    const rt = await loadRuntime({ build: "simd" });
+    const a = rt.arena.alloc(1000);
+    new Float32Array(rt.memory.buffer, a, 250).fill(7);
+    const before = rt.memory.buffer.byteLength;
+    const big = rt.arena.alloc(64 << 20);
+    expect(rt.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(new Float32Array(rt.memory.buffer, a, 250).every((v) => v === 7)).toBe(true);
+    rt.arena.release(big);
+    expect(rt.arena.alloc(64 << 20)).toBe(big);
+    expect(rt.arena.liveBlocks).toBe(2);
+    expect(() => rt.arena.release(12345)).toThrow(TesseraError);
+  });
+
+  it("reports out-of-memory as E_OOM, not a RangeError", async () => {
+    const rt = await loadRuntime({ build: "simd" });
+    expect(() => rt.arena.alloc(4 * 2 ** 30)).toThrow(expect.objectContaining({ code: "E_OOM" }));
+  });
+
+  it("memory() reports live blocks", () => {
+    expect(memory().numBlocks).toBeGreaterThanOrEqual(0);
+  });
+});
