@@ -1,2 +1,3 @@
 // The WASM module's export list: one line per kernel family (see the files for shape contracts).
 export * from "./memory";
+export * from "./matmul";
