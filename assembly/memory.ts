@@ -49,3 +49,9 @@ export function countNonFiniteF32(x: usize, n: i32): i32 {
   }
   return bad;
 }
+
+// Which build this is (bit 0: relaxed SIMD, bit 1: threads), so a module handed to init() reports
+// itself truthfully.
+export function buildFeatures(): i32 {
+  return (ASC_FEATURE_RELAXED_SIMD ? 1 : 0) | (ASC_FEATURE_THREADS ? 2 : 0);
+}

@@ -105,11 +105,14 @@ export async function loadRuntime(opts: InitOptions = {}): Promise<Runtime> {
     throw new TesseraError("E_INIT", `init: options.build: expected a build this runtime supports, received "${build}" without shared memory`);
   }
   const module = await compile(opts, build);
-  const shared = opts.module instanceof WebAssembly.Module ? moduleIsShared(module) : build.startsWith("threads");
+  const shared = opts.module === undefined ? build.startsWith("threads") : moduleIsShared(module);
   const memory = new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES, shared });
   const exports = instantiate(module, memory);
   const arena = new Arena(memory, exports.heapBase(), MAX_PAGES);
-  return { build, module, memory, exports, arena, features, shared };
+  // The module says which build it is (it may have been handed to us precompiled).
+  const bits = exports.buildFeatures();
+  const actual: BuildName = bits & 2 ? (bits & 1 ? "threads-relaxed" : "threads") : bits & 1 ? "relaxed" : "simd";
+  return { build: actual, module, memory, exports, arena, features, shared };
 }
 
 /** Loads the best build (or `opts.build`) as the runtime every tessera call uses. Idempotent. */
