@@ -1,11 +1,124 @@
-// Worker pool over the shared-memory build. Until workers are started everything runs on the
-// calling thread.
-let requested = 1;
+// Worker pool for the shared-memory builds. Each worker instantiates the same WebAssembly.Module over
+// the same shared Memory and sleeps on a generation word in a small control block; a job is run by
+// publishing it there, waking the workers and joining in: caller and workers claim tiles from a
+// counter in shared memory (see assembly/matmul.ts), so a job finishes even if no worker ever wakes.
+import { checkInt } from "../errors.js";
+import { hasSharedMemory } from "./features.js";
+import { isInitialized, runtime, type Runtime } from "./wasm.js";
 
-export function setThreads(n: number): void {
-  requested = n;
+// Control block layout, in i32 slots (the first three mirror CTL_* in assembly/matmul.ts).
+const ACTIVE = 0; // participants inside gemmJoin
+const OPEN = 1; // 1 while the job accepts participants
+const JOB = 2; // byte address of the job record
+const GEN = 16; // bumped to wake workers; on its own cache line
+const CTL_BYTES = 128;
+const MAX_THREADS = 256;
+
+type NodeWorker = { unref(): void; on(event: string, fn: (e: unknown) => void): void };
+type WorkerThreads = { Worker: new (code: string, opts: object) => NodeWorker };
+
+const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
+const nodeOs: { availableParallelism?(): number; cpus(): unknown[] } | null =
+  isNode ? await import("node:os").catch(() => null) : null;
+const workerThreads: WorkerThreads | null =
+  isNode ? await import("node:worker_threads").catch(() => null) as WorkerThreads | null : null;
+
+function coreCount(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const n = nav?.hardwareConcurrency ?? nodeOs?.availableParallelism?.() ?? nodeOs?.cpus().length ?? 1;
+  return Math.max(1, Math.min(MAX_THREADS, n));
 }
 
+let requested = hasSharedMemory() ? coreCount() : 1;
+
+/** Sets how many threads (caller included) large matmuls may use. Workers start on first use. */
+export function setThreads(n: number): void {
+  requested = checkInt("setThreads(n)", n, 1, MAX_THREADS);
+}
+
+/** Threads a large matmul uses on the current runtime (1 without shared memory). */
 export function threadsInUse(): number {
-  return Math.min(requested, 1);
+  const shared = isInitialized() ? runtime().shared : hasSharedMemory();
+  return shared ? requested : 1;
+}
+
+/** Threads a job on `rt` may use: the setting if its memory is shared, else 1. */
+export function threadsFor(rt: Runtime): number {
+  return rt.shared ? requested : 1;
+}
+
+// The worker's whole program. It blocks in Atomics.wait between jobs, which a worker may do.
+const workerLoop = `
+  const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
+  const i32 = new Int32Array(memory.buffer);
+  const gen = (ctl >> 2) + ${GEN};
+  let seen = Atomics.load(i32, gen);
+  for (;;) {
+    ex.gemmJoin(ctl, index);
+    Atomics.wait(i32, gen, seen);
+    seen = Atomics.load(i32, gen);
+  }`;
+const nodeWorkerCode = `const { wasmModule, memory, ctl, index } = require("node:worker_threads").workerData;${workerLoop}`;
+const webWorkerCode = `onmessage = (e) => { const { wasmModule, memory, ctl, index } = e.data;${workerLoop} };`;
+
+class Pool {
+  readonly ctl: number;
+  private workers = 0;
+  private canWait = true;
+
+  constructor(private readonly rt: Runtime) {
+    this.ctl = rt.arena.alloc(CTL_BYTES);
+    new Int32Array(rt.memory.buffer, this.ctl, CTL_BYTES >> 2).fill(0);
+  }
+
+  /** Starts workers up to `threads - 1`; they join jobs once they have instantiated the module. */
+  grow(threads: number): void {
+    for (; this.workers < threads - 1; this.workers++) {
+      const data = { wasmModule: this.rt.module, memory: this.rt.memory, ctl: this.ctl, index: this.workers + 1 };
+      try {
+        if (workerThreads) {
+          const w = new workerThreads.Worker(nodeWorkerCode, { eval: true, workerData: data });
+          w.on("error", () => {}); // a worker that dies only leaves its tiles to the others
+          w.unref();
+        } else if (typeof Worker !== "undefined" && typeof Blob !== "undefined") {
+          const url = URL.createObjectURL(new Blob([webWorkerCode], { type: "text/javascript" }));
+          new Worker(url).postMessage(data);
+        } else {
+          return;
+        }
+      } catch {
+        return; // no workers here: the caller does every tile
+      }
+    }
+  }
+
+  /** Runs the prepared gemm job at `job` on the caller and whichever workers wake in time. */
+  run(job: number, threads: number): void {
+    this.grow(threads);
+    const i32 = new Int32Array(this.rt.memory.buffer, this.ctl, CTL_BYTES >> 2);
+    i32[JOB] = job;
+    Atomics.store(i32, OPEN, 1);
+    Atomics.add(i32, GEN, 1);
+    Atomics.notify(i32, GEN);
+    this.rt.exports.gemmJoin(this.ctl, 0);
+    // All tiles are claimed; close the job and wait for workers still inside it to leave.
+    Atomics.store(i32, OPEN, 0);
+    for (let v = Atomics.load(i32, ACTIVE); v !== 0; v = Atomics.load(i32, ACTIVE)) {
+      if (!this.canWait) continue;
+      try {
+        Atomics.wait(i32, ACTIVE, v, 1000);
+      } catch {
+        this.canWait = false; // a browser main thread may not block: spin instead
+      }
+    }
+  }
+}
+
+const pools = new WeakMap<WebAssembly.Memory, Pool>();
+
+/** The pool of `rt` (created on first use; `rt.shared` must be true). */
+export function poolFor(rt: Runtime): Pool {
+  let p = pools.get(rt.memory);
+  if (!p) pools.set(rt.memory, (p = new Pool(rt)));
+  return p;
 }

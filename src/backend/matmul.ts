@@ -1,0 +1,60 @@
+// gemm for the CPU backend: sizes the packing scratch, takes it from the arena, and runs the WASM
+// kernel (assembly/matmul.ts) on the calling thread or, when the product is large enough to repay
+// waking workers, on the pool (src/runtime/pool.ts). Inputs are assumed validated by the tensor op.
+import { runtime, type Runtime } from "../runtime/wasm.js";
+import { poolFor, threadsFor } from "../runtime/pool.js";
+
+export interface GemmArgs {
+  /** Byte addresses in WASM memory. A: [m,k] ([k,m] if transA); B: [k,n] ([n,k] if transB); C: [m,n]. */
+  a: number;
+  b: number;
+  c: number;
+  m: number;
+  n: number;
+  k: number;
+  /** Independent products; the operands of item i start at a + i·strideA·4 etc. Default 1. */
+  batch?: number;
+  /** Elements between batch items; 0 broadcasts one operand to all. Defaults: m·k, k·n, m·n. */
+  strideA?: number;
+  strideB?: number;
+  strideC?: number;
+  transA?: boolean;
+  transB?: boolean;
+  /** Byte address of a bias [n] added to every row, or 0. */
+  bias?: number;
+  /** Epilogue: 0 none, 1 relu, 2 gelu (exact erf), 3 sigmoid, 4 tanh, 5 silu (see Activation). */
+  activation?: number;
+  /** C += A·B (the epilogue then applies to the sum). */
+  accumulate?: boolean;
+}
+
+// Below this many multiply-adds a job runs on the calling thread: waking a sleeping worker costs
+// ~30-60 µs on Linux, which the second core only repays from about 128×128×128 (2 M MACs, ~90 µs
+// single-threaded) on; measured with bench/matmul.bench.mjs.
+export const THREAD_MIN_MACS = 2 ** 21;
+
+/** C = act(A·B (+ C) + bias) for each batch item. Returns nothing; writes C. */
+export function gemm(args: GemmArgs, rt: Runtime = runtime()): void {
+  const { a, b, c, m, n, k } = args;
+  const batch = args.batch ?? 1;
+  if (!(batch > 0 && m > 0 && n > 0 && k >= 0)) return;
+  const strideA = args.strideA ?? m * k;
+  const strideB = args.strideB ?? k * n;
+  const strideC = args.strideC ?? m * n;
+  const macs = batch * m * n * k;
+  const threads = macs >= THREAD_MIN_MACS ? threadsFor(rt) : 1;
+  const ex = rt.exports;
+  const scratch = rt.arena.alloc(ex.gemmScratchBytes(batch, m, n, k, strideB, threads));
+  try {
+    const tail = [args.transA ? 1 : 0, args.transB ? 1 : 0, strideA, strideB, strideC,
+      args.activation ?? 0, args.accumulate ? 1 : 0, scratch] as const;
+    if (threads === 1) {
+      ex.gemm(a, b, c, args.bias ?? 0, batch, m, n, k, ...tail);
+    } else {
+      ex.gemmPrepare(a, b, c, args.bias ?? 0, batch, m, n, k, ...tail, threads);
+      poolFor(rt).run(scratch, threads);
+    }
+  } finally {
+    rt.arena.release(scratch);
+  }
+}

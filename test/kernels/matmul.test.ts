@@ -1,0 +1,175 @@
+// gemm (assembly/matmul.ts via src/backend/matmul.ts) on every build against a float64 JS reference:
+// odd shapes that hit every micro-kernel edge, transposes, batch broadcast, the fused epilogue
+// (matching torch.nn.ReLU / GELU() exact erf / Sigmoid / Tanh / SiLU) and accumulation.
+import { describe, expect, it } from "vitest";
+import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
+import { gemm, type GemmArgs } from "../../src/backend/matmul.js";
+
+function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296 * 2 - 1;
+  };
+}
+
+const ACTS: ((x: number) => number)[] = [
+  (x) => x,
+  (x) => Math.max(x, 0),
+  (x) => 0.5 * x * (1 + erf(x / Math.SQRT2)),
+  (x) => 1 / (1 + Math.exp(-x)),
+  Math.tanh,
+  (x) => x / (1 + Math.exp(-x)),
+];
+
+// erf to ~1e-15 by its Maclaurin series (|x| < 3) or continued fraction for erfc (|x| >= 3).
+function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = ax, sum = ax;
+    for (let n = 1; n < 100; n++) {
+      term *= -ax * ax / n;
+      sum += term / (2 * n + 1);
+    }
+    return Math.sign(x) * 2 / Math.sqrt(Math.PI) * sum;
+  }
+  let f = 0;
+  for (let n = 60; n >= 1; n--) f = n / 2 / (ax + f);
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
+  return Math.sign(x) * (1 - erfc);
+}
+
+interface Case {
+  m: number; n: number; k: number;
+  batch?: number; transA?: boolean; transB?: boolean;
+  broadcastA?: boolean; broadcastB?: boolean;
+  bias?: boolean; activation?: number; accumulate?: boolean;
+  seed?: number;
+}
+
+/**
+ * Runs one case on `rt` and checks every element against float64:
+ * |c - ref| <= 1e-5·Σ|a||b| + 1e-6. The worst-case bound for f32 summation is k·2^-24·Σ|a||b|;
+ * blocked FMA summation errs like √k·2^-24, so 1e-5 leaves margin for every K tested here (≤ 300).
+ */
+function check(rt: Runtime, cs: Case): void {
+  const { m, n, k } = cs;
+  const batch = cs.batch ?? 1;
+  const seed = cs.seed ?? 1234 + m * 31 + n * 7 + k;
+  const rand = rng(seed);
+  const nA = cs.broadcastA ? 1 : batch, nB = cs.broadcastB ? 1 : batch;
+  const A = Float32Array.from({ length: nA * m * k }, rand);
+  const B = Float32Array.from({ length: nB * k * n }, rand);
+  const C0 = Float32Array.from({ length: batch * m * n }, rand);
+  const bias = Float32Array.from({ length: n }, rand);
+  const put = (x: Float32Array): number => {
+    const p = rt.arena.alloc(Math.max(4, x.length * 4));
+    new Float32Array(rt.memory.buffer, p, x.length).set(x);
+    return p;
+  };
+  const a = put(A), b = put(B), c = put(C0), pb = put(bias);
+  const args: GemmArgs = {
+    a, b, c, m, n, k, batch, transA: cs.transA, transB: cs.transB,
+    strideA: cs.broadcastA ? 0 : m * k, strideB: cs.broadcastB ? 0 : k * n, strideC: m * n,
+    bias: cs.bias ? pb : 0, activation: cs.activation, accumulate: cs.accumulate,
+  };
+  gemm(args, rt);
+  const got = new Float32Array(rt.memory.buffer, c, batch * m * n).slice();
+  for (const p of [a, b, c, pb]) rt.arena.release(p);
+
+  const act = ACTS[cs.activation ?? 0];
+  for (let t = 0; t < batch; t++) {
+    const oa = cs.broadcastA ? 0 : t * m * k, ob = cs.broadcastB ? 0 : t * k * n;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0, mag = 0;
+        for (let p = 0; p < k; p++) {
+          const x = A[oa + (cs.transA ? p * m + i : i * k + p)];
+          const y = B[ob + (cs.transB ? j * k + p : p * n + j)];
+          s += x * y;
+          mag += Math.abs(x * y);
+        }
+        const idx = t * m * n + i * n + j;
+        if (cs.accumulate) s += C0[idx];
+        if (cs.bias) s += bias[j];
+        const want = act(s);
+        const tol = 1e-5 * (mag + 1) + 1e-6;
+        if (!(Math.abs(got[idx] - want) <= tol)) {
+          throw new Error(`${rt.build} ${JSON.stringify(cs)} seed ${seed}: C[${t}][${i},${j}] = ${got[idx]}, expected ${want} ± ${tol}`);
+        }
+      }
+    }
+  }
+}
+
+describe.each(BUILDS)("gemm on the %s build", (build) => {
+  const runtimeP = loadRuntime({ build });
+
+  it("1x1x1 and every M, N, K in 1..9 (micro-kernel tails)", async () => {
+    const rt = await runtimeP;
+    check(rt, { m: 1, n: 1, k: 1 });
+    for (let s = 1; s <= 9; s++) {
+      check(rt, { m: s, n: 5, k: 6 });
+      check(rt, { m: 6, n: s, k: 5 });
+      check(rt, { m: 5, n: 6, k: s });
+    }
+  });
+
+  it("odd and blocked sizes: 7x13x5, 65x129x33, 128x256x100, K > KC", async () => {
+    const rt = await runtimeP;
+    check(rt, { m: 7, n: 13, k: 5 });
+    check(rt, { m: 65, n: 129, k: 33 });
+    check(rt, { m: 128, n: 256, k: 100 });
+    check(rt, { m: 131, n: 37, k: 300 }); // two K blocks and a partial row block
+  });
+
+  it("K = 0 gives C = act(bias) or 0, and keeps C with accumulate", async () => {
+    const rt = await runtimeP;
+    check(rt, { m: 3, n: 9, k: 0 });
+    check(rt, { m: 3, n: 9, k: 0, bias: true, activation: 3 });
+    check(rt, { m: 5, n: 4, k: 0, accumulate: true });
+  });
+
+  it("transposed A, B and both", async () => {
+    const rt = await runtimeP;
+    for (const [m, n, k] of [[7, 13, 5], [65, 129, 33], [9, 17, 260]]) {
+      check(rt, { m, n, k, transA: true });
+      check(rt, { m, n, k, transB: true });
+      check(rt, { m, n, k, transA: true, transB: true });
+    }
+  });
+
+  it("batched, with per-item operands and with A or B broadcast (stride 0)", async () => {
+    const rt = await runtimeP;
+    check(rt, { m: 7, n: 13, k: 5, batch: 3 });
+    check(rt, { m: 7, n: 13, k: 5, batch: 3, broadcastB: true });
+    check(rt, { m: 33, n: 20, k: 17, batch: 4, broadcastA: true, transB: true });
+    check(rt, { m: 70, n: 90, k: 40, batch: 5, broadcastB: true, bias: true, activation: 1 });
+  });
+
+  it("bias + each activation (none, relu, gelu, sigmoid, tanh, silu)", async () => {
+    const rt = await runtimeP;
+    for (let act = 0; act <= 5; act++) {
+      check(rt, { m: 9, n: 11, k: 7, bias: true, activation: act });
+      check(rt, { m: 65, n: 40, k: 30, activation: act, seed: act });
+    }
+  });
+
+  it("accumulate: C += A·B, with bias and activation applied to the sum", async () => {
+    const rt = await runtimeP;
+    check(rt, { m: 7, n: 13, k: 5, accumulate: true });
+    check(rt, { m: 65, n: 129, k: 300, accumulate: true, bias: true, activation: 2 });
+    check(rt, { m: 6, n: 10, k: 12, batch: 2, accumulate: true, transA: true, transB: true });
+  });
+
+  it("does nothing for empty products", async () => {
+    const rt = await runtimeP;
+    const c = rt.arena.alloc(64);
+    new Float32Array(rt.memory.buffer, c, 4).fill(7);
+    gemm({ a: c, b: c, c, m: 0, n: 4, k: 3 }, rt);
+    gemm({ a: c, b: c, c, m: 2, n: 2, k: 3, batch: 0 }, rt);
+    expect([...new Float32Array(rt.memory.buffer, c, 4)]).toEqual([7, 7, 7, 7]);
+    rt.arena.release(c);
+  });
+});
