@@ -28,9 +28,10 @@ export interface GemmArgs {
   accumulate?: boolean;
 }
 
-// Below this many multiply-adds a job runs on the calling thread. Waking a sleeping worker and
-// closing the job costs ~15-20 µs; measured 2 threads vs 1 (threads-relaxed, square n): n = 64
-// 0.57×, 96 0.86×, 128 (2^21 MACs) 1.20×, 160 1.55×, 256 1.83×.
+// Below this many multiply-adds a job runs on the calling thread. Measured 2 threads vs 1
+// (threads-relaxed, square n, workers already awake): n = 64 0.59×, 80 0.99×, 96 1.14×,
+// 128 (2^21 MACs) 1.25×, 192 1.45×, 256 1.77×. The break-even is near 2^19.5 MACs; we start at
+// 2^21 so that a noisy machine or a sleeping worker (a futex wake-up is ~15-20 µs) still gains.
 export const THREAD_MIN_MACS = 2 ** 21;
 
 /** C = act(A·B (+ C) + bias) for each batch item. Returns nothing; writes C. */
