@@ -5,9 +5,10 @@
 // compute tiles — that threads claim from a counter in shared memory, so 1 thread and many threads
 // run the same code: the caller prepares a job record, then every participant calls `gemmJoin`.
 
-// Micro-kernel shape. 4×8 (8 accumulators) beat 6×8 (12 accumulators + 2 B vectors + 1 A splat =
-// 15 of x64's 16 xmm registers, so V8 spills): 49 vs 25 GFLOP/s (relaxed), 37 vs 27 (simd) at
-// N = 512 on an AVX2 EPYC core.
+// Micro-kernel shape, measured at N = 512 on one EPYC (Zen 5) core: 4×8 (8 accumulators) runs at
+// 49 GFLOP/s relaxed / 40 simd. 6×8 (12 accumulators + 2 B + 1 A = 15 xmm, and V8 keeps xmm15 as
+// scratch) and 5×8 spill once binaryen hoists the loads: 25 and 22 GFLOP/s. Unrolling k by 2 or 4
+// spills for the same reason (25-32 GFLOP/s), so the loop stays one k step per iteration.
 const MR = 4;
 const NR = 8;
 // Cache blocking. KC×MC from 128/256/384 × 64/128/256 all landed within 2 % of each other at

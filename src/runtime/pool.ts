@@ -2,6 +2,8 @@
 // the same shared Memory and sleeps on a generation word in a small control block; a job is run by
 // publishing it there, waking the workers and joining in: caller and workers claim tiles from a
 // counter in shared memory (see assembly/matmul.ts), so a job finishes even if no worker ever wakes.
+// Workers are unref'd (they never keep a process alive) and are not stopped when setThreads lowers
+// the count: a job simply admits fewer of them.
 import { checkInt } from "../errors.js";
 import { hasSharedMemory } from "./features.js";
 import { isInitialized, runtime, type Runtime } from "./wasm.js";
@@ -69,6 +71,7 @@ const webWorkerCode = `onmessage = (e) => { const { wasmModule, memory, ctl, ind
 class Pool {
   readonly ctl: number;
   private workers = 0;
+  private noWorkers = false; // this runtime cannot start workers: stop trying
   private canWait = true;
 
   constructor(private readonly rt: Runtime) {
@@ -78,7 +81,7 @@ class Pool {
 
   /** Starts workers up to `threads - 1`; they join jobs once they have instantiated the module. */
   grow(threads: number): void {
-    for (; this.workers < threads - 1; this.workers++) {
+    for (; !this.noWorkers && this.workers < threads - 1; this.workers++) {
       const data = { wasmModule: this.rt.module, memory: this.rt.memory, ctl: this.ctl, index: this.workers + 1 };
       try {
         if (workerThreads) {
@@ -89,10 +92,10 @@ class Pool {
           const url = URL.createObjectURL(new Blob([webWorkerCode], { type: "text/javascript" }));
           new Worker(url).postMessage(data);
         } else {
-          return;
+          this.noWorkers = true;
         }
       } catch {
-        return; // no workers here: the caller does every tile
+        this.noWorkers = true; // the caller does every tile
       }
     }
   }
