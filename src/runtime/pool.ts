@@ -19,19 +19,30 @@ const MAX_THREADS = 256;
 type NodeWorker = { unref(): void; on(event: string, fn: (e: unknown) => void): void };
 type WorkerThreads = { Worker: new (code: string, opts: object) => NodeWorker };
 
-const isNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
-const nodeOs: { availableParallelism?(): number; cpus(): unknown[] } | null =
-  isNode ? await import("node:os").catch(() => null) : null;
-const workerThreads: WorkerThreads | null =
-  isNode ? await import("node:worker_threads").catch(() => null) as WorkerThreads | null : null;
+// Node, Deno and Bun: worker_threads (eval'd code, so no worker file has to be found next to src/ or
+// dist/) and the core count, loaded without top-level await so importing tessera never waits on it
+// (nor fails where they do not exist). Until they arrive, jobs run on the caller alone.
+let workerThreads: WorkerThreads | null = null;
+let nodeCores = 0;
+let nodeLoading = typeof process !== "undefined" && typeof process.versions?.node === "string";
+if (nodeLoading) {
+  Promise.all([import("node:os"), import("node:worker_threads")]).then(([os, wt]) => {
+    nodeCores = os.availableParallelism?.() ?? os.cpus().length;
+    workerThreads = wt as unknown as WorkerThreads;
+  }, () => {}).finally(() => { nodeLoading = false; });
+}
+const sharedMemoryWorks = hasSharedMemory();
 
 function coreCount(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  const n = nav?.hardwareConcurrency ?? nodeOs?.availableParallelism?.() ?? nodeOs?.cpus().length ?? 1;
-  return Math.max(1, Math.min(MAX_THREADS, n));
+  return Math.max(1, Math.min(MAX_THREADS, nav?.hardwareConcurrency || nodeCores || 1));
 }
 
-let requested = hasSharedMemory() ? coreCount() : 1;
+let requested: number | null = null; // null: one per core where memory can be shared
+
+function setting(): number {
+  return requested ?? (sharedMemoryWorks ? coreCount() : 1);
+}
 
 /** Sets how many threads (caller included) large matmuls may use. Workers start on first use. */
 export function setThreads(n: number): void {
@@ -40,13 +51,13 @@ export function setThreads(n: number): void {
 
 /** Threads a large matmul uses on the current runtime (1 without shared memory). */
 export function threadsInUse(): number {
-  const shared = isInitialized() ? runtime().shared : hasSharedMemory();
-  return shared ? requested : 1;
+  const shared = isInitialized() ? runtime().shared : sharedMemoryWorks;
+  return shared ? setting() : 1;
 }
 
 /** Threads a job on `rt` may use: the setting if its memory is shared, else 1. */
 export function threadsFor(rt: Runtime): number {
-  return rt.shared ? requested : 1;
+  return rt.shared ? setting() : 1;
 }
 
 // Polls before sleeping after a job (~50 µs): back-to-back matmuls (a training step, a model's
@@ -81,6 +92,7 @@ class Pool {
 
   /** Starts workers up to `threads - 1`; they join jobs once they have instantiated the module. */
   grow(threads: number): void {
+    if (nodeLoading) return; // worker_threads is still being imported: next job
     for (; !this.noWorkers && this.workers < threads - 1; this.workers++) {
       const data = { wasmModule: this.rt.module, memory: this.rt.memory, ctl: this.ctl, index: this.workers + 1 };
       try {
