@@ -6,4 +6,9 @@ export interface KernelExports {
   copyBytes(dst: number, src: number, nBytes: number): void;
   axpyF32(dst: number, src: number, n: number, alpha: number): void;
   countNonFiniteF32(x: number, n: number): number;
+  buildFeatures(): number;
+  gemmScratchBytes(batch: number, m: number, n: number, k: number, strideB: number, threads: number): number;
+  gemmPrepare(a: number, b: number, c: number, bias: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, strideA: number, strideB: number, strideC: number, act: number, accumulate: number, scratch: number, threads: number): void;
+  gemm(a: number, b: number, c: number, bias: number, batch: number, m: number, n: number, k: number, transA: number, transB: number, strideA: number, strideB: number, strideC: number, act: number, accumulate: number, scratch: number): void;
+  gemmJoin(ctl: number, worker: number): void;
 }
