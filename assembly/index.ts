@@ -1,3 +1,4 @@
 // The WASM module's export list: one line per kernel family (see the files for shape contracts).
 export * from "./memory";
 export * from "./matmul";
+export * from "./elementwise";

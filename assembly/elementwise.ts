@@ -1,0 +1,374 @@
+// Elementwise kernels: unary ops and their derivatives, binary ops on equal shapes, against a scalar
+// and under NumPy broadcasting. exp/tanh/sigmoid/gelu/silu run on f32x4 with Cephes-style expf
+// (Moshier, Cephes Math Library) and erfc after Numerical Recipes' `erfcc` (fractional error < 1.2e-7).
+
+const U_NEG = 0;
+const U_EXP = 1;
+const U_LOG = 2;
+const U_SQRT = 3;
+const U_TANH = 4;
+const U_SIGMOID = 5;
+const U_RELU = 6;
+const U_GELU = 7;
+const U_SILU = 8;
+const U_POW = 9;
+const U_ABS = 10;
+const U_SQUARE = 11;
+
+const B_ADD = 0;
+const B_SUB = 1;
+const B_MUL = 2;
+const B_DIV = 3;
+const B_MAX = 4;
+const B_MIN = 5;
+
+@inline function ld(p: usize, i: i32): v128 {
+  return v128.load(p + (<usize>i << 2));
+}
+
+@inline function st(p: usize, i: i32, v: v128): void {
+  v128.store(p + (<usize>i << 2), v);
+}
+
+@inline function ldf(p: usize, i: i32): f32 {
+  return load<f32>(p + (<usize>i << 2));
+}
+
+@inline function stf(p: usize, i: i32, v: f32): void {
+  store<f32>(p + (<usize>i << 2), v);
+}
+
+@inline function splat(v: f32): v128 {
+  return f32x4.splat(v);
+}
+
+// ---- vector transcendental functions (the scalar tails call them on a splat, so every element of a
+// buffer gets the same rounding whatever its position) ----
+
+// e^x to ~1 ulp: x = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite split of ln2), Cephes' degree-6 polynomial
+// for e^r, then 2^n applied as two factors 2^(n>>1)·2^(n−(n>>1)) so that x > 88.72 gives +inf and
+// x < −87.3 falls smoothly through the denormals to 0 instead of wrapping the exponent. The clamp
+// keeps the float→int conversion in range; NaN passes through min/max untouched.
+@inline function expVec(x: v128): v128 {
+  x = f32x4.min(f32x4.max(x, splat(-104.0)), splat(89.0));
+  const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504088896341)));
+  let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
+  let p = splat(1.9875691500e-4);
+  p = f32x4.add(f32x4.mul(p, r), splat(1.3981999507e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
+  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
+  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), splat(1.0));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+// tanh as in Cephes tanhf: an odd polynomial for |x| < 0.625 (where 1 − 2/(e^2x + 1) would cancel),
+// else 1 − 2/(e^2|x| + 1) with the sign of x; e^2|x| = +inf gives exactly ±1.
+@inline function tanhVec(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const e = expVec(f32x4.add(ax, ax));
+  let big = f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(e, splat(1.0))));
+  big = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  const z = f32x4.mul(x, x);
+  let s = splat(-5.70498872745e-3);
+  s = f32x4.add(f32x4.mul(s, z), splat(2.06390887954e-2));
+  s = f32x4.add(f32x4.mul(s, z), splat(-5.37397155531e-2));
+  s = f32x4.add(f32x4.mul(s, z), splat(1.33314422036e-1));
+  s = f32x4.add(f32x4.mul(s, z), splat(-3.33332819422e-1));
+  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
+  return v128.bitselect(s, big, f32x4.lt(ax, splat(0.625)));
+}
+
+// 1 / (1 + e^−x): e^−x = +inf for x ≪ 0 gives 0, never NaN.
+@inline function sigmoidVec(x: v128): v128 {
+  return f32x4.div(splat(1.0), f32x4.add(splat(1.0), expVec(f32x4.neg(x))));
+}
+
+// Φ(x) = P(N(0,1) ≤ x) through erfc(z), z = |x|/√2 ≥ 0: erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2)
+// (Numerical Recipes §6.2, fractional error < 1.2e-7 for every z ≥ 0; evaluated in f32 the absolute
+// error of erf stays below 5e-7). Working with erfc keeps Φ relatively accurate in the left tail.
+@inline function normalCdfVec(x: v128): v128 {
+  const z = f32x4.mul(f32x4.abs(x), splat(0.70710678118654752));
+  const t = f32x4.div(splat(1.0), f32x4.add(splat(1.0), f32x4.mul(splat(0.5), z)));
+  let p = splat(0.17087277);
+  p = f32x4.add(f32x4.mul(p, t), splat(-0.82215223));
+  p = f32x4.add(f32x4.mul(p, t), splat(1.48851587));
+  p = f32x4.add(f32x4.mul(p, t), splat(-1.13520398));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.27886807));
+  p = f32x4.add(f32x4.mul(p, t), splat(-0.18628806));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.09678418));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.37409196));
+  p = f32x4.add(f32x4.mul(p, t), splat(1.00002368));
+  p = f32x4.add(f32x4.mul(p, t), splat(-1.26551223));
+  const arg = f32x4.sub(p, f32x4.mul(z, z));
+  const half = f32x4.mul(f32x4.mul(splat(0.5), t), expVec(arg)); // erfc(z)/2 = Φ(−|x|)
+  return v128.bitselect(half, f32x4.sub(splat(1.0), half), f32x4.lt(x, splat(0.0)));
+}
+
+// 0.5·x·(1 + erf(x/√2)) = x·Φ(x), torch.nn.GELU() (approximate='none').
+@inline function geluVec(x: v128): v128 {
+  return f32x4.mul(x, normalCdfVec(x));
+}
+
+// d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+@inline function geluGradVec(x: v128): v128 {
+  const pdf = f32x4.mul(expVec(f32x4.mul(f32x4.mul(x, x), splat(-0.5))), splat(0.3989422804014327));
+  return f32x4.add(normalCdfVec(x), f32x4.mul(x, pdf));
+}
+
+// sign(x) as ±1, and 0 for 0 (and for NaN): the subgradient torch uses for abs.
+@inline function signVec(x: v128): v128 {
+  const pos = v128.and(f32x4.gt(x, splat(0.0)), splat(1.0));
+  const neg = v128.and(f32x4.lt(x, splat(0.0)), splat(1.0));
+  return f32x4.sub(pos, neg);
+}
+
+// One op on one vector; `p` is pow's exponent (only 1 and 2 reach here, other powers go scalar).
+@inline function unaryVec(op: i32, v: v128, p: f32): v128 {
+  switch (op) {
+    case U_NEG: return f32x4.neg(v);
+    case U_EXP: return expVec(v);
+    case U_SQRT: return f32x4.sqrt(v);
+    case U_TANH: return tanhVec(v);
+    case U_SIGMOID: return sigmoidVec(v);
+    case U_RELU: return v128.and(v, f32x4.gt(v, splat(0.0)));
+    case U_GELU: return geluVec(v);
+    case U_SILU: return f32x4.mul(v, sigmoidVec(v));
+    case U_POW: return p == 1 ? v : f32x4.mul(v, v);
+    case U_ABS: return f32x4.abs(v);
+    case U_SQUARE: return f32x4.mul(v, v);
+    default: return v;
+  }
+}
+
+// dy·f'(x), with y = f(x) where it is cheaper.
+@inline function unaryGradVec(op: i32, x: v128, y: v128, dy: v128, p: f32): v128 {
+  switch (op) {
+    case U_NEG: return f32x4.neg(dy);
+    case U_EXP: return f32x4.mul(dy, y);
+    case U_LOG: return f32x4.div(dy, x);
+    case U_SQRT: return f32x4.div(f32x4.mul(dy, splat(0.5)), y);
+    case U_TANH: return f32x4.mul(dy, f32x4.sub(splat(1.0), f32x4.mul(y, y)));
+    case U_SIGMOID: return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(splat(1.0), y)));
+    case U_RELU: return v128.and(dy, f32x4.gt(x, splat(0.0)));
+    case U_GELU: return f32x4.mul(dy, geluGradVec(x));
+    case U_SILU: {
+      const s = sigmoidVec(x);
+      return f32x4.mul(dy, f32x4.mul(s, f32x4.add(splat(1.0), f32x4.mul(x, f32x4.sub(splat(1.0), s)))));
+    }
+    case U_POW: {
+      if (p == 0) return f32x4.splat(0);
+      if (p == 1) return dy;
+      return f32x4.mul(dy, f32x4.mul(x, splat(2.0))); // p == 2; other powers go scalar
+    }
+    case U_ABS: return f32x4.mul(dy, signVec(x));
+    case U_SQUARE: return f32x4.mul(dy, f32x4.mul(x, splat(2.0)));
+    default: return dy;
+  }
+}
+
+// x: [n] f32; out: [n] = op(x), may alias x; n may be 0. pow: x^p with C/torch semantics
+// (negative base with integer p is defined, non-integer p gives NaN).
+export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
+  if (op == U_LOG) {
+    for (let i = 0; i < n; i++) stf(out, i, Mathf.log(ldf(x, i)));
+    return;
+  }
+  if (op == U_POW && p != 1 && p != 2) {
+    for (let i = 0; i < n; i++) stf(out, i, Mathf.pow(ldf(x, i), p));
+    return;
+  }
+  const n4 = n & ~3;
+  let i = 0;
+  // One loop per op so the op test stays outside the hot loop.
+  switch (op) {
+    case U_NEG: for (; i < n4; i += 4) st(out, i, unaryVec(U_NEG, ld(x, i), p)); break;
+    case U_EXP: for (; i < n4; i += 4) st(out, i, unaryVec(U_EXP, ld(x, i), p)); break;
+    case U_SQRT: for (; i < n4; i += 4) st(out, i, unaryVec(U_SQRT, ld(x, i), p)); break;
+    case U_TANH: for (; i < n4; i += 4) st(out, i, unaryVec(U_TANH, ld(x, i), p)); break;
+    case U_SIGMOID: for (; i < n4; i += 4) st(out, i, unaryVec(U_SIGMOID, ld(x, i), p)); break;
+    case U_RELU: for (; i < n4; i += 4) st(out, i, unaryVec(U_RELU, ld(x, i), p)); break;
+    case U_GELU: for (; i < n4; i += 4) st(out, i, unaryVec(U_GELU, ld(x, i), p)); break;
+    case U_SILU: for (; i < n4; i += 4) st(out, i, unaryVec(U_SILU, ld(x, i), p)); break;
+    case U_POW: for (; i < n4; i += 4) st(out, i, unaryVec(U_POW, ld(x, i), p)); break;
+    case U_ABS: for (; i < n4; i += 4) st(out, i, unaryVec(U_ABS, ld(x, i), p)); break;
+    case U_SQUARE: for (; i < n4; i += 4) st(out, i, unaryVec(U_SQUARE, ld(x, i), p)); break;
+    default: return;
+  }
+  for (; i < n; i++) {
+    const q = x + (<usize>i << 2);
+    stf(out, i, f32x4.extract_lane(unaryVec(op, v128.load32_splat(q), p), 0));
+  }
+}
+
+// x, y = op(x), dy: [n] f32; dx: [n] = dy·op'(x), overwritten. relu'(0) = abs'(0) = 0 like torch;
+// pow: p·x^(p−1)·dy, and 0 for p = 0.
+export function unaryBackwardF32(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, p: f32): void {
+  if (op == U_POW && p != 0 && p != 1 && p != 2) {
+    const q = p - 1;
+    for (let i = 0; i < n; i++) stf(dx, i, ldf(dy, i) * (p * Mathf.pow(ldf(x, i), q)));
+    return;
+  }
+  const n4 = n & ~3;
+  let i = 0;
+  switch (op) {
+    case U_NEG: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_NEG, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_EXP: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_EXP, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_LOG: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_LOG, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_SQRT: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SQRT, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_TANH: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_TANH, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_SIGMOID: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SIGMOID, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_RELU: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_RELU, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_GELU: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_GELU, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_SILU: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SILU, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_POW: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_POW, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_ABS: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_ABS, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case U_SQUARE: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SQUARE, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    default: return;
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    const g = unaryGradVec(op, v128.load32_splat(x + o), v128.load32_splat(y + o), v128.load32_splat(dy + o), p);
+    stf(dx, i, f32x4.extract_lane(g, 0));
+  }
+}
+
+// ---- binary ----
+
+// maximum/minimum propagate NaN like torch.maximum (wasm's f32x4.max/min and f32.max/min do).
+@inline function binaryVec(op: i32, a: v128, b: v128): v128 {
+  switch (op) {
+    case B_ADD: return f32x4.add(a, b);
+    case B_SUB: return f32x4.sub(a, b);
+    case B_MUL: return f32x4.mul(a, b);
+    case B_DIV: return f32x4.div(a, b);
+    case B_MAX: return f32x4.max(a, b);
+    default: return f32x4.min(a, b);
+  }
+}
+
+@inline function binaryScalar(op: i32, a: f32, b: f32): f32 {
+  switch (op) {
+    case B_ADD: return a + b;
+    case B_SUB: return a - b;
+    case B_MUL: return a * b;
+    case B_DIV: return a / b;
+    case B_MAX: return Mathf.max(a, b);
+    default: return Mathf.min(a, b);
+  }
+}
+
+// a, b: [n] f32; out: [n] = a op b, may alias a or b; n may be 0.
+export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32): void {
+  const n4 = n & ~3;
+  let i = 0;
+  switch (op) {
+    case B_ADD: for (; i < n4; i += 4) st(out, i, binaryVec(B_ADD, ld(a, i), ld(b, i))); break;
+    case B_SUB: for (; i < n4; i += 4) st(out, i, binaryVec(B_SUB, ld(a, i), ld(b, i))); break;
+    case B_MUL: for (; i < n4; i += 4) st(out, i, binaryVec(B_MUL, ld(a, i), ld(b, i))); break;
+    case B_DIV: for (; i < n4; i += 4) st(out, i, binaryVec(B_DIV, ld(a, i), ld(b, i))); break;
+    case B_MAX: for (; i < n4; i += 4) st(out, i, binaryVec(B_MAX, ld(a, i), ld(b, i))); break;
+    case B_MIN: for (; i < n4; i += 4) st(out, i, binaryVec(B_MIN, ld(a, i), ld(b, i))); break;
+    default: return;
+  }
+  for (; i < n; i++) stf(out, i, binaryScalar(op, ldf(a, i), ldf(b, i)));
+}
+
+// a: [n] f32; out: [n] = a op s, or s op a when scalarFirst = 1; may alias a; n may be 0.
+export function binaryScalarF32(op: i32, a: usize, s: f32, out: usize, n: i32, scalarFirst: i32): void {
+  const sv = splat(s);
+  const n4 = n & ~3;
+  let i = 0;
+  if (scalarFirst != 0 && (op == B_SUB || op == B_DIV)) {
+    if (op == B_SUB) for (; i < n4; i += 4) st(out, i, f32x4.sub(sv, ld(a, i)));
+    else for (; i < n4; i += 4) st(out, i, f32x4.div(sv, ld(a, i)));
+    for (; i < n; i++) stf(out, i, binaryScalar(op, s, ldf(a, i)));
+    return;
+  }
+  // add, mul, maximum and minimum are symmetric (NaN propagates from either side).
+  switch (op) {
+    case B_ADD: for (; i < n4; i += 4) st(out, i, binaryVec(B_ADD, ld(a, i), sv)); break;
+    case B_SUB: for (; i < n4; i += 4) st(out, i, binaryVec(B_SUB, ld(a, i), sv)); break;
+    case B_MUL: for (; i < n4; i += 4) st(out, i, binaryVec(B_MUL, ld(a, i), sv)); break;
+    case B_DIV: for (; i < n4; i += 4) st(out, i, binaryVec(B_DIV, ld(a, i), sv)); break;
+    case B_MAX: for (; i < n4; i += 4) st(out, i, binaryVec(B_MAX, ld(a, i), sv)); break;
+    case B_MIN: for (; i < n4; i += 4) st(out, i, binaryVec(B_MIN, ld(a, i), sv)); break;
+    default: return;
+  }
+  for (; i < n; i++) stf(out, i, binaryScalar(op, ldf(a, i), s));
+}
+
+// The innermost run of `len` elements with element strides sa, sb: the contiguous and one-side
+// broadcast patterns reuse the SIMD kernels above, anything else goes element by element.
+function binaryRun(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, len: i32): void {
+  if (sa == 1 && sb == 1) binaryF32(op, a, b, out, len);
+  else if (sa == 1 && sb == 0) binaryScalarF32(op, a, load<f32>(b), out, len, 0);
+  else if (sa == 0 && sb == 1) binaryScalarF32(op, b, load<f32>(a), out, len, 1);
+  else {
+    const da = <usize>sa << 2, db = <usize>sb << 2;
+    for (let i = 0; i < len; i++) {
+      stf(out, i, binaryScalar(op, load<f32>(a), load<f32>(b)));
+      a += da;
+      b += db;
+    }
+  }
+}
+
+// Walks dims 0..last (one recursion level per dim, no scratch memory needed) and hands each inner
+// run to binaryRun; out advances contiguously. Returns the out pointer after this block.
+function broadcastDims(op: i32, a: usize, b: usize, out: usize, d: i32, last: i32, shape: usize,
+                       aStrides: usize, bStrides: usize, run: i32, sa: i32, sb: i32): usize {
+  const size = load<i32>(shape + (<usize>d << 2));
+  const da = <usize>load<i32>(aStrides + (<usize>d << 2)) << 2;
+  const db = <usize>load<i32>(bStrides + (<usize>d << 2)) << 2;
+  for (let i = 0; i < size; i++) {
+    if (d == last) {
+      binaryRun(op, a, sa, b, sb, out, run);
+      out += <usize>run << 2;
+    } else {
+      out = broadcastDims(op, a, b, out, d + 1, last, shape, aStrides, bStrides, run, sa, sb);
+    }
+    a += da;
+    b += db;
+  }
+  return out;
+}
+
+// a, b: strided views with i32[ndim] element strides aStrides/bStrides (0 on broadcast dims) over
+// shape: i32[ndim]; out: contiguous [shape] = a op b; may alias a when a is contiguous. ndim may be
+// 0 (one element); any dim may be 0. Trailing dims that are contiguous in both operands (or
+// broadcast in the same way) merge into one inner run so the SIMD loops see long rows.
+export function binaryBroadcastF32(op: i32, a: usize, b: usize, out: usize, ndim: i32, shape: usize,
+                                   aStrides: usize, bStrides: usize): void {
+  for (let d = 0; d < ndim; d++) if (load<i32>(shape + (<usize>d << 2)) == 0) return;
+  if (ndim == 0) {
+    binaryRun(op, a, 1, b, 1, out, 1);
+    return;
+  }
+  let d = ndim - 1;
+  let run = load<i32>(shape + (<usize>d << 2));
+  let sa = load<i32>(aStrides + (<usize>d << 2));
+  let sb = load<i32>(bStrides + (<usize>d << 2));
+  for (d = ndim - 2; d >= 0; d--) {
+    const size = load<i32>(shape + (<usize>d << 2));
+    const ta = load<i32>(aStrides + (<usize>d << 2));
+    const tb = load<i32>(bStrides + (<usize>d << 2));
+    if (size == 1) continue;
+    if (run == 1) {
+      run = size;
+      sa = ta;
+      sb = tb;
+    } else if (ta == run * sa && tb == run * sb) {
+      run *= size;
+    } else break;
+  }
+  if (d < 0) binaryRun(op, a, sa, b, sb, out, run);
+  else broadcastDims(op, a, b, out, 0, d, shape, aStrides, bStrides, run, sa, sb);
+}
