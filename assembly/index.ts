@@ -2,3 +2,4 @@
 export * from "./memory";
 export * from "./matmul";
 export * from "./elementwise";
+export * from "./reduce";
