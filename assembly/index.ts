@@ -3,3 +3,5 @@ export * from "./memory";
 export * from "./matmul";
 export * from "./elementwise";
 export * from "./reduce";
+export * from "./layout";
+export * from "./embedding";
