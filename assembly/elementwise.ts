@@ -48,10 +48,13 @@ const B_MIN = 5;
 // e^x to ~1 ulp: x = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite split of ln2), Cephes' degree-6 polynomial
 // for e^r, then 2^n applied as two factors 2^(n>>1)·2^(n−(n>>1)) so that x > 88.72 gives +inf and
 // x < −87.3 falls smoothly through the denormals to 0 instead of wrapping the exponent. The clamp
-// keeps the float→int conversion in range; NaN passes through min/max untouched.
+// uses pmin/pmax (one minps/maxps each; wasm's NaN-propagating min/max cost several instructions in
+// V8) with x first, so NaN passes through; n is rounded and read back as an integer by adding
+// 1.5·2^23 (the integer lands in the low mantissa bits), cheaper than nearest + trunc_sat.
 @inline function expVec(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, splat(-104.0)), splat(89.0));
-  const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504088896341)));
+  x = f32x4.pmin(f32x4.pmax(x, splat(-104.0)), splat(89.0));
+  const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504088896341)), splat(12582912.0));
+  const n = f32x4.sub(shifted, splat(12582912.0));
   let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
   let p = splat(1.9875691500e-4);
@@ -61,7 +64,7 @@ const B_MIN = 5;
   p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), splat(1.0));
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000)); // bits of 1.5·2^23
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
   const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
