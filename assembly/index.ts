@@ -5,3 +5,4 @@ export * from "./elementwise";
 export * from "./reduce";
 export * from "./layout";
 export * from "./embedding";
+export * from "./bpe";
