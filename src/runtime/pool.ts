@@ -20,17 +20,17 @@ type NodeWorker = { unref(): void; on(event: string, fn: (e: unknown) => void): 
 type WorkerThreads = { Worker: new (code: string, opts: object) => NodeWorker };
 
 // Node, Deno and Bun: worker_threads (eval'd code, so no worker file has to be found next to src/ or
-// dist/) and the core count, loaded without top-level await so importing tessera never waits on it
-// (nor fails where they do not exist). Until they arrive, jobs run on the caller alone.
+// dist/) and the core count, loaded without top-level await (init() awaits `poolModulesReady`, so
+// the default thread count is right from the first op; nothing fails where they do not exist).
+// Until they arrive, jobs run on the caller alone.
 let workerThreads: WorkerThreads | null = null;
 let nodeCores = 0;
 let nodeLoading = typeof process !== "undefined" && typeof process.versions?.node === "string";
-if (nodeLoading) {
+export const poolModulesReady: Promise<void> = !nodeLoading ? Promise.resolve() :
   Promise.all([import("node:os"), import("node:worker_threads")]).then(([os, wt]) => {
     nodeCores = os.availableParallelism?.() ?? os.cpus().length;
     workerThreads = wt as unknown as WorkerThreads;
   }, () => {}).finally(() => { nodeLoading = false; });
-}
 const sharedMemoryWorks = hasSharedMemory();
 
 function coreCount(): number {

@@ -6,6 +6,7 @@ import { TesseraError, describe } from "../errors.js";
 import { Arena } from "./arena.js";
 import { hasRelaxedSimd, hasSharedMemory, hasSimd, hasWebGpu } from "./features.js";
 import type { KernelExports } from "./kernel-exports.js";
+import { poolModulesReady } from "./pool.js";
 
 export type BuildName = "simd" | "relaxed" | "threads" | "threads-relaxed";
 export const BUILDS: readonly BuildName[] = ["simd", "relaxed", "threads", "threads-relaxed"];
@@ -118,7 +119,7 @@ export async function loadRuntime(opts: InitOptions = {}): Promise<Runtime> {
 /** Loads the best build (or `opts.build`) as the runtime every tessera call uses. Idempotent. */
 export async function init(opts: InitOptions = {}): Promise<Runtime> {
   if (rt) return rt;
-  pending ??= loadRuntime(opts);
+  pending ??= loadRuntime(opts).then(async (r) => (await poolModulesReady, r));
   try {
     rt = await pending;
     return rt;

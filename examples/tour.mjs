@@ -1,0 +1,59 @@
+// `npm start`: a short tour of tessera on data generated or shipped in the repository.
+import { execFileSync } from "node:child_process";
+import * as ts from "../dist/index.js";
+
+const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
+const section = (title) => console.log(`\n== ${title} ==`);
+
+section("runtime");
+console.log(info());
+
+section("backprop by hand (notes 003)");
+execFileSync(process.execPath, [new URL("./backprop.mjs", import.meta.url).pathname], { stdio: "inherit" });
+
+section("matmul throughput");
+for (const n of [128, 256, 512]) {
+  const a = randn([n, n]), b = randn([n, n]);
+  a.matmul(b).dispose();
+  const reps = n <= 256 ? 20 : 5;
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) a.matmul(b).dispose();
+  const ms = (performance.now() - t0) / reps;
+  console.log(`N=${n}: ${ms.toFixed(2)} ms, ${(2 * n ** 3 / ms / 1e6).toFixed(1)} GFLOP/s (${info().threadsInUse} thread(s))`);
+  a.dispose(); b.dispose();
+}
+
+section("a two-layer MLP learns two interleaved spirals");
+manualSeed(0);
+const n = 200;
+const pts = [], labels = [];
+for (let i = 0; i < n; i++) {
+  const cls = i % 2, r = (i / n) * 3 + 0.2, th = (i / n) * 3 * Math.PI + cls * Math.PI;
+  pts.push([r * Math.cos(th), r * Math.sin(th)]);
+  labels.push(cls);
+}
+const X = tensor(pts), Y = tensor(labels, undefined, { dtype: "int32" });
+const init = (shape, fanIn) => tidy(() => randn(shape).mul(Math.sqrt(2 / fanIn))).requiresGrad_();
+const params = [init([64, 2], 2), tensor(new Float32Array(64), [64], { requiresGrad: true }),
+  init([2, 64], 64), tensor(new Float32Array(2), [2], { requiresGrad: true })];
+const forward = () => F.linear(F.linear(X, params[0], params[1]).tanh(), params[2], params[3]);
+for (let epoch = 0; epoch <= 600; epoch++) {
+  const lossValue = tidy(() => {
+    const loss = F.crossEntropy(forward(), Y);
+    loss.backward();
+    ts.noGrad(() => {
+      for (const p of params) {
+        p.copy_(p.sub(p.grad.mul(0.5))); // plain gradient descent, lr 0.5, in place
+        p.zeroGrad();
+      }
+    });
+    return loss.item();
+  });
+  if (epoch % 150 === 0) {
+    const acc = tidy(() => forward().argmax(1).data().reduce((s, v, i) => s + (v === labels[i] ? 1 : 0), 0) / n);
+    console.log(`epoch ${epoch}: loss ${lossValue.toFixed(4)}, accuracy ${(acc * 100).toFixed(1)} %`);
+  }
+}
+
+section("memory");
+console.log(memory());

@@ -1,0 +1,11 @@
+// Ops as free functions, like torch.nn.functional and torch.* (re-exports only).
+export { add, sub, mul, div, neg, exp, log, sqrt, tanh, sigmoid, relu, gelu, silu, abs, square, pow } from "./elementwise.js";
+export { sum, mean, max, min, argmax, argmin } from "./reduce.js";
+export { reshape, permute, transpose, slice, expand, concat, gather, unsqueeze, squeeze, clone, detach } from "./layout.js";
+export { matmul, linear } from "./matmul.js";
+export { softmax, logSoftmax } from "./softmax.js";
+export { layerNorm } from "./norm.js";
+export { crossEntropy, mseLoss, binaryCrossEntropyWithLogits } from "./loss.js";
+export type { CrossEntropyOptions, Reduction } from "./loss.js";
+export { embedding } from "./embedding.js";
+export { dropout } from "./dropout.js";

@@ -1,0 +1,71 @@
+// Gradient check by central finite differences, accumulated in float64 in TypeScript. The function
+// is reduced to a scalar with fixed random weights, L = Σ w·f(x), so every output element is
+// checked. The forward runs in float32, so tolerances must allow for ~1e-3 relative noise.
+import { TesseraError } from "../errors.js";
+import { heapF32 } from "../runtime/wasm.js";
+import { Tensor } from "./tensor.js";
+import { noGrad } from "./autograd.js";
+import { tidy } from "./scope.js";
+import { tensor } from "./creation.js";
+import { Generator } from "./random.js";
+
+export interface GradcheckOptions {
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  seed?: number;
+}
+
+export interface GradcheckResult {
+  ok: boolean;
+  maxAbsError: number;
+  worst: { input: number; index: number; analytic: number; numeric: number } | null;
+}
+
+/** Compares autograd's gradients of fn at `inputs` with finite differences. */
+export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  const { eps = 1e-2, atol = 1e-2, rtol = 1e-2, seed = 0 } = options;
+  const gen = new Generator(seed);
+  const probe = noGrad(() => fn(...inputs));
+  const weights = Float64Array.from({ length: probe.size }, () => gen.random() * 2 - 1);
+  probe.dispose();
+  const weightT = tensor(Float32Array.from(weights), probe.shape);
+
+  const scalar = (): number => noGrad(() => tidy(() => {
+    const y = fn(...inputs).data();
+    let s = 0;
+    for (let i = 0; i < y.length; i++) s += weights[i] * y[i];
+    return s;
+  }));
+
+  for (const x of inputs) x.zeroGrad();
+  tidy(() => fn(...inputs).mul(weightT).sum().backward());
+  weightT.dispose();
+
+  let maxAbsError = 0;
+  let ok = true;
+  let worst: GradcheckResult["worst"] = null;
+  inputs.forEach((x, which) => {
+    if (!x.requiresGrad) return;
+    if (!x.grad) throw new TesseraError("E_GRAD", `gradcheck: input ${which}: expected a gradient after backward, received none`);
+    const analytic = x.grad.data();
+    for (let i = 0; i < x.size; i++) {
+      const p = (x.ptr >>> 2) + i;
+      const orig = heapF32()[p];
+      heapF32()[p] = orig + eps;
+      const up = scalar();
+      heapF32()[p] = orig - eps;
+      const down = scalar();
+      heapF32()[p] = orig;
+      const numeric = (up - down) / (2 * eps);
+      const err = Math.abs(numeric - analytic[i]);
+      if (err > maxAbsError) {
+        maxAbsError = err;
+        worst = { input: which, index: i, analytic: analytic[i], numeric };
+      }
+      if (!(err <= atol + rtol * Math.abs(numeric))) ok = false;
+    }
+    x.zeroGrad();
+  });
+  return { ok, maxAbsError, worst };
+}
