@@ -6,3 +6,4 @@ export { init, isInitialized } from "./runtime/wasm.js";
 export type { BuildName, InitOptions } from "./runtime/wasm.js";
 export { info, memory } from "./runtime/info.js";
 export { setThreads } from "./runtime/pool.js";
+export * from "./tokenizers/index.js";

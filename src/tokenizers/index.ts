@@ -1,0 +1,13 @@
+// Tokenizers: BPE (byte-level and character-level) training and encoding, WordPiece, the tiktoken
+// and Hugging Face tokenizer.json formats, batches with padding. Re-exports only.
+export { BPETokenizer } from "./bpe-tokenizer.js";
+export type { BPEConfig, EncodeOptions, Encoding } from "./bpe-tokenizer.js";
+export type { TrainOptions } from "./bpe-train.js";
+export { fromTiktoken, parseTiktokenRanks, serializeTiktokenRanks } from "./tiktoken-format.js";
+export type { TiktokenOptions } from "./tiktoken-format.js";
+export { PATTERNS, compilePattern } from "./pre-tokenizers.js";
+export type { PatternName, PatternSpec, NormalizeOptions } from "./pre-tokenizers.js";
+export { byteLevelAlphabet, bytesToByteLevel, byteLevelToBytes } from "./byte-level.js";
+export { parseTemplate } from "./batch.js";
+export type { BatchEncoding, BatchOptions, Template, TextInput } from "./batch.js";
+export type { SpecialOptions, SpecialSet } from "./special-tokens.js";

@@ -1,0 +1,100 @@
+// Special tokens the tiktoken way: text that spells an allowed special token becomes that token;
+// text that spells a disallowed one is an error (so user text cannot smuggle in control tokens);
+// anything else is ordinary text. `allowedSpecial` / `disallowedSpecial` take a list or "all",
+// and "all" disallowed means every special token not allowed (tiktoken's default).
+
+import { fail, TesseraError } from "../errors.js";
+
+export type SpecialSet = "all" | "none" | Iterable<string>;
+
+export interface SpecialOptions {
+  allowedSpecial?: SpecialSet;
+  disallowedSpecial?: SpecialSet;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[\\^$*+?.()|[\]{}]/g, "\\$&");
+}
+
+/** A regex matching any of the tokens, longest first so "<|a|>x" beats "<|a|>". */
+export function specialRegex(tokens: Iterable<string>): RegExp | null {
+  const list = [...tokens].filter((t) => t.length > 0).sort((a, b) => b.length - a.length);
+  if (list.length === 0) return null;
+  return new RegExp(list.map(escapeRegex).join("|"), "g");
+}
+
+function toSet(arg: string, v: SpecialSet, all: Map<string, number>): Set<string> {
+  if (v === "all") return new Set(all.keys());
+  if (v === "none") return new Set();
+  if (v === null || typeof v !== "object" || typeof (v as Iterable<string>)[Symbol.iterator] !== "function") {
+    fail("E_TYPE", arg, '"all", "none" or a list of special-token strings', v);
+  }
+  const out = new Set<string>();
+  for (const t of v) {
+    if (typeof t !== "string") fail("E_TYPE", arg, "special-token strings", t);
+    if (!all.has(t)) fail("E_TOKEN", arg, `special tokens of this tokenizer (${[...all.keys()].slice(0, 6).join(", ")})`, t);
+    out.add(t);
+  }
+  return out;
+}
+
+/** A segment of text: ordinary text [start, end), or a special token id (start..end is its text). */
+export interface Segment {
+  start: number;
+  end: number;
+  special: number; // -1 for ordinary text
+}
+
+export class SpecialTokens {
+  readonly map: Map<string, number>;
+  readonly byId = new Map<number, string>();
+  private regexCache = new Map<string, RegExp | null>();
+
+  constructor(map: Map<string, number>) {
+    this.map = map;
+    for (const [t, id] of map) this.byId.set(id, t);
+  }
+
+  private cachedRegex(set: Set<string>): RegExp | null {
+    const key = [...set].sort().join("\u0000");
+    let re = this.regexCache.get(key);
+    if (re === undefined) {
+      re = specialRegex(set);
+      if (this.regexCache.size > 32) this.regexCache.clear();
+      this.regexCache.set(key, re);
+    }
+    return re;
+  }
+
+  /** Splits text into ordinary and special segments, raising E_TOKEN for a disallowed special. */
+  segments(text: string, opts: SpecialOptions | undefined, defaultAllowed: "all" | "none"): Segment[] {
+    if (this.map.size === 0) return [{ start: 0, end: text.length, special: -1 }];
+    const allowed = toSet("allowedSpecial", opts?.allowedSpecial ?? defaultAllowed, this.map);
+    const dis = opts?.disallowedSpecial ?? "all";
+    const disallowed = dis === "all" ? new Set([...this.map.keys()].filter((t) => !allowed.has(t))) : toSet("disallowedSpecial", dis, this.map);
+    if (disallowed.size > 0) {
+      const re = this.cachedRegex(disallowed)!;
+      re.lastIndex = 0;
+      const m = re.exec(text);
+      if (m !== null) {
+        throw new TesseraError("E_TOKEN",
+          `text: expected no disallowed special token (pass allowedSpecial: ["${m[0]}"] or "all" to encode it as one token, ` +
+          `or disallowedSpecial: [] to encode it as plain text), received ${JSON.stringify(m[0])} at index ${m.index}`);
+      }
+    }
+    const out: Segment[] = [];
+    const re = allowed.size > 0 ? this.cachedRegex(allowed) : null;
+    let start = 0;
+    if (re !== null) {
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(text)) !== null) {
+        if (m.index > start) out.push({ start, end: m.index, special: -1 });
+        out.push({ start: m.index, end: m.index + m[0].length, special: this.map.get(m[0])! });
+        start = m.index + m[0].length;
+      }
+    }
+    if (start < text.length || out.length === 0) out.push({ start, end: text.length, special: -1 });
+    return out;
+  }
+}

@@ -1,0 +1,90 @@
+// tiktoken's rank files (`cl100k_base.tiktoken`): one token per line, base64 of its bytes, a
+// space, its rank (which is also its id). Loading checks every line: bad base64, a missing or
+// non-integer rank, a rank or a token seen twice are E_FORMAT errors naming the line.
+
+import { fail, TesseraError } from "../errors.js";
+import { BPETokenizer } from "./bpe-tokenizer.js";
+import { PATTERNS, type PatternSpec } from "./pre-tokenizers.js";
+
+const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+function decodeBase64(s: string, line: number): Uint8Array {
+  if (s.length === 0 || s.length % 4 !== 0 || !B64.test(s)) {
+    throw new TesseraError("E_FORMAT", `ranks line ${line}: expected base64 token bytes, received ${JSON.stringify(s.slice(0, 40))}`);
+  }
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function encodeBase64(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  return btoa(s);
+}
+
+/** Parses a .tiktoken file into id → bytes. */
+export function parseTiktokenRanks(text: string): Uint8Array[] {
+  if (typeof text !== "string") fail("E_TYPE", "ranks", "the text of a .tiktoken file", text);
+  const tokens: Uint8Array[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line.length === 0) continue;
+    const sp = line.indexOf(" ");
+    if (sp < 0 || line.indexOf(" ", sp + 1) >= 0) {
+      throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected "<base64> <rank>", received ${JSON.stringify(line.slice(0, 40))}`);
+    }
+    const bytes = decodeBase64(line.slice(0, sp), i + 1);
+    const rankText = line.slice(sp + 1);
+    const rank = Number(rankText);
+    if (!/^\d+$/.test(rankText) || !Number.isSafeInteger(rank) || rank > 0x7ffffffe) {
+      throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected a non-negative integer rank, received ${JSON.stringify(rankText.slice(0, 20))}`);
+    }
+    if (tokens[rank] !== undefined) {
+      throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected each rank once, received rank ${rank} a second time`);
+    }
+    tokens[rank] = bytes;
+  }
+  if (tokens.length === 0) fail("E_FORMAT", "ranks", "at least one \"<base64> <rank>\" line", text);
+  return tokens;
+}
+
+export function serializeTiktokenRanks(tokens: (Uint8Array | undefined)[]): string {
+  const lines: string[] = [];
+  tokens.forEach((b, rank) => {
+    if (b !== undefined) lines.push(`${encodeBase64(b)} ${rank}`);
+  });
+  return lines.join("\n") + "\n";
+}
+
+export interface TiktokenOptions {
+  /** "cl100k" (default), "o200k", "gpt2", or a regex. */
+  pattern?: PatternSpec;
+  /** Special tokens and their ids, e.g. { "<|endoftext|>": 100257 }. */
+  specialTokens?: Record<string, number>;
+}
+
+/** A tiktoken-compatible tokenizer from .tiktoken text (or parsed ranks). */
+export function fromTiktoken(ranks: string | Uint8Array[], options: TiktokenOptions = {}): BPETokenizer {
+  const tokens = typeof ranks === "string" ? parseTiktokenRanks(ranks) : ranks;
+  if (!Array.isArray(tokens)) fail("E_TYPE", "ranks", "the text of a .tiktoken file or an array of token bytes", ranks);
+  const specials = new Map<string, number>();
+  for (const [t, id] of Object.entries(options.specialTokens ?? {})) {
+    if (!Number.isInteger(id) || id < 0) fail("E_VALUE", `specialTokens[${JSON.stringify(t)}]`, "a non-negative integer id", id);
+    if (tokens[id] !== undefined) fail("E_VALUE", `specialTokens[${JSON.stringify(t)}]`, "an id not used by an ordinary token", id);
+    specials.set(t, id);
+  }
+  return new BPETokenizer({
+    tokens,
+    merges: null,
+    tiktokenRanks: true,
+    byteLevel: true,
+    pattern: options.pattern ?? "cl100k",
+    specialTokens: specials,
+    defaultAllowedSpecial: "none",
+  });
+}
+
+export { PATTERNS };
