@@ -172,6 +172,20 @@ export class BPETokenizer {
     return this.stringToId.get(token);
   }
 
+  /** Merges in rank order as vocabulary strings (Hugging Face `merges`); empty for tiktoken ranks. */
+  getMerges(): [string, string][] {
+    const m = this.merges;
+    if (m === null) return [];
+    const out: [string, string][] = [];
+    for (let r = 0; r < m.length; r += 3) out.push([this.idToToken(m[r])!, this.idToToken(m[r + 1])!]);
+    return out;
+  }
+
+  /** Token strings of the ids (byte-level characters when byte-level). */
+  convertIdsToTokens(ids: ArrayLike<number>): string[] {
+    return Array.from(ids, (id) => this.idToToken(id) ?? "");
+  }
+
   /** Token ids of text. */
   encode(text: string, options?: SpecialOptions): number[] {
     return this.encodeWithOffsets(checkText("text", text), options).ids;
