@@ -74,7 +74,7 @@ export class BPETokenizer {
   private readonly charToId = new Map<string, number>();
   private readonly unkId: number;
   private readonly wholeToken = new Map<string, number>();
-  private readonly cache = new Map<string, number[]>();
+  private readonly cache = new Map<string, number | number[]>();
   private tokenStrings: string[] | null = null;
   private stringToId: Map<string, number> | null = null;
 
@@ -228,7 +228,27 @@ export class BPETokenizer {
       to = src.length;
       shift = start - 1;
     }
-    forEachPiece(src, from, to, this.re, (s, e) => {
+    const re = this.re;
+    if (!offsets && re !== null) {
+      // The hot path, inlined: regex piece → cache hit (one id stored as a number) → else merge.
+      const slice = from === 0 && to === src.length ? src : src.slice(from, to);
+      const cache = this.cache;
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(slice)) !== null) {
+        const piece = m[0];
+        if (piece.length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        const hit = cache.get(piece);
+        if (typeof hit === "number") out.push(hit);
+        else if (hit !== undefined) for (let i = 0; i < hit.length; i++) out.push(hit[i]);
+        else this.encodePiece(slice, m.index, m.index + piece.length, out);
+      }
+      return;
+    }
+    forEachPiece(src, from, to, re, (s, e) => {
       const before = out.length;
       this.encodePiece(src, s, e, out);
       if (offsets) this.pieceOffsets(src, s, e, out, before, shift, start, offsets);
@@ -240,6 +260,10 @@ export class BPETokenizer {
     const piece = len <= CACHE_PIECE_MAX ? text.slice(start, end) : null;
     if (piece !== null) {
       const hit = this.cache.get(piece);
+      if (typeof hit === "number") {
+        out.push(hit);
+        return;
+      }
       if (hit !== undefined) {
         for (let i = 0; i < hit.length; i++) out.push(hit[i]);
         return;
@@ -276,7 +300,7 @@ export class BPETokenizer {
 
   private remember(piece: string, ids: number[]): void {
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(piece, ids);
+    this.cache.set(piece, ids.length === 1 ? ids[0] : ids);
   }
 
   // Offsets of the tokens out[from..] of piece [s, e) of src. Each UTF-16 unit has a length in
