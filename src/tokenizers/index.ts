@@ -11,3 +11,6 @@ export { byteLevelAlphabet, bytesToByteLevel, byteLevelToBytes } from "./byte-le
 export { parseTemplate } from "./batch.js";
 export type { BatchEncoding, BatchOptions, Template, TextInput } from "./batch.js";
 export type { SpecialOptions, SpecialSet } from "./special-tokens.js";
+export { WordPieceTokenizer } from "./wordpiece.js";
+export type { WordPieceConfig, BertNormalizerOptions } from "./wordpiece.js";
+export { loadTokenizerJson, saveTokenizerJson, toTokenizerJson } from "./tokenizer-json.js";

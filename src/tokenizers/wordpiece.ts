@@ -1,0 +1,168 @@
+// WordPiece encoding for BERT-style vocabularies (Hugging Face tokenizers' WordPiece model): the
+// BERT normalizer (clean control characters, space out CJK ideographs, lowercase, strip accents),
+// split on whitespace and punctuation, then per word greedy longest-match-first over the vocabulary
+// with "##" marking a continuation; a word with any unmatched rest, or longer than
+// maxInputCharsPerWord, becomes [UNK]. No training here (BERT vocabularies come trained).
+
+import { fail } from "../errors.js";
+import { checkText } from "./byte-level.js";
+import { encodeBatch, type BatchEncoding, type BatchOptions, type Template, type TextInput } from "./batch.js";
+import { SpecialTokens, type SpecialOptions } from "./special-tokens.js";
+
+export interface BertNormalizerOptions {
+  cleanText?: boolean;
+  handleChineseChars?: boolean;
+  lowercase?: boolean;
+  /** Default: same as lowercase (Hugging Face's rule when strip_accents is null). */
+  stripAccents?: boolean | null;
+}
+
+export interface WordPieceConfig {
+  vocab: Map<string, number>;
+  unkToken?: string;
+  continuingSubwordPrefix?: string;
+  maxInputCharsPerWord?: number;
+  /** null: no normalizer. */
+  normalizer?: BertNormalizerOptions | null;
+  /** Added tokens matched in text before normalization ([CLS], [SEP], [MASK] ...). */
+  specialTokens?: Map<string, number>;
+}
+
+// BERT's punctuation: ASCII non-alphanumeric printable characters plus Unicode P*.
+const BERT_PIECES = /[^\s\p{P}!-\/:-@\[-`{-~]+|[\p{P}!-\/:-@\[-`{-~]/gu;
+const CJK = /([\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}])/gu;
+const CONTROL = /[\0\uFFFD]|(?![\t\n\r])[\p{Cc}\p{Cf}]/gu;
+
+export class WordPieceTokenizer {
+  readonly vocab: Map<string, number>;
+  readonly unkToken: string;
+  readonly prefix: string;
+  readonly maxInputCharsPerWord: number;
+  readonly normalizer: BertNormalizerOptions | null;
+  readonly specialTokens: SpecialTokens;
+  template: Template | null = null;
+  padToken: string | null = null;
+  private readonly idToTokenList: string[] = [];
+  private readonly unkId: number;
+
+  constructor(cfg: WordPieceConfig) {
+    this.vocab = cfg.vocab;
+    this.unkToken = cfg.unkToken ?? "[UNK]";
+    this.prefix = cfg.continuingSubwordPrefix ?? "##";
+    this.maxInputCharsPerWord = cfg.maxInputCharsPerWord ?? 100;
+    this.normalizer = cfg.normalizer === undefined ? { cleanText: true, handleChineseChars: true, lowercase: true } : cfg.normalizer;
+    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map());
+    for (const [t, id] of this.vocab) this.idToTokenList[id] = t;
+    for (const [t, id] of this.specialTokens.map) this.idToTokenList[id] ??= t;
+    const unk = this.vocab.get(this.unkToken);
+    if (unk === undefined) fail("E_FORMAT", "unkToken", "a token of the vocabulary", this.unkToken);
+    this.unkId = unk;
+  }
+
+  get vocabSize(): number {
+    return this.idToTokenList.length;
+  }
+
+  tokenToId(token: string): number | undefined {
+    return this.specialTokens.map.get(token) ?? this.vocab.get(token);
+  }
+
+  idToToken(id: number): string | undefined {
+    return this.idToTokenList[id];
+  }
+
+  private normalize(text: string): string {
+    const n = this.normalizer;
+    if (n === null) return text;
+    let t = text;
+    if (n.cleanText ?? true) t = t.replace(CONTROL, "").replace(/\s/gu, " ");
+    if (n.handleChineseChars ?? true) t = t.replace(CJK, " $1 ");
+    const lower = n.lowercase ?? true;
+    if (n.stripAccents ?? lower) t = t.normalize("NFD").replace(/\p{Mn}/gu, "");
+    if (lower) t = t.toLowerCase();
+    return t;
+  }
+
+  encode(text: string, options?: SpecialOptions): number[] {
+    return this.encodeWithOffsets(checkText("text", text), options).ids;
+  }
+
+  countTokens(text: string, options?: SpecialOptions): number {
+    return this.encode(text, options).length;
+  }
+
+  /** Ids and, with returnOffsets, offsets into the text segment after normalization. */
+  encodeWithOffsets(text: string, options?: SpecialOptions & { returnOffsets?: boolean }): { ids: number[]; offsets?: [number, number][] } {
+    checkText("text", text);
+    const ids: number[] = [];
+    const offsets: [number, number][] | undefined = options?.returnOffsets ? [] : undefined;
+    for (const seg of this.specialTokens.segments(text, options, "all")) {
+      if (seg.special >= 0) {
+        ids.push(seg.special);
+        offsets?.push([seg.start, seg.end]);
+        continue;
+      }
+      const norm = this.normalize(text.slice(seg.start, seg.end));
+      BERT_PIECES.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = BERT_PIECES.exec(norm)) !== null) this.encodeWord(m[0], seg.start + m.index, ids, offsets);
+    }
+    return offsets ? { ids, offsets } : { ids };
+  }
+
+  private encodeWord(word: string, at: number, ids: number[], offsets?: [number, number][]): void {
+    const chars = [...word];
+    if (chars.length > this.maxInputCharsPerWord) {
+      ids.push(this.unkId);
+      offsets?.push([at, at + word.length]);
+      return;
+    }
+    const found: number[] = [];
+    const spans: [number, number][] = [];
+    let start = 0;
+    let unit = 0;
+    while (start < chars.length) {
+      let end = chars.length;
+      let id: number | undefined;
+      let sub = "";
+      while (start < end) {
+        sub = chars.slice(start, end).join("");
+        id = this.vocab.get(start > 0 ? this.prefix + sub : sub);
+        if (id !== undefined) break;
+        end--;
+      }
+      if (id === undefined) {
+        ids.push(this.unkId);
+        offsets?.push([at, at + word.length]);
+        return;
+      }
+      found.push(id);
+      spans.push([at + unit, at + unit + sub.length]);
+      unit += sub.length;
+      start = end;
+    }
+    for (let i = 0; i < found.length; i++) {
+      ids.push(found[i]);
+      offsets?.push(spans[i]);
+    }
+  }
+
+  /** Hugging Face's WordPiece decoder: tokens joined by spaces, " ##" glued, cleanup of " ." etc. */
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string {
+    if (ids === null || typeof ids !== "object" || typeof ids.length !== "number") fail("E_TYPE", "ids", "an array of token ids", ids);
+    const toks: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const t = this.idToTokenList[ids[i]];
+      if (t === undefined) fail("E_TOKEN", `ids[${i}]`, `a token id of this vocabulary (0 to ${this.vocabSize - 1})`, ids[i]);
+      if (options?.skipSpecialTokens && this.specialTokens.map.has(t)) continue;
+      toks.push(t);
+    }
+    return toks.map((t, i) => (i > 0 && t.startsWith(this.prefix) ? t.slice(this.prefix.length) : i > 0 ? " " + t : t)).join("")
+      .replace(/ \./g, ".").replace(/ \?/g, "?").replace(/ !/g, "!").replace(/ ,/g, ",").replace(/ ' /g, "'")
+      .replace(/ n't/g, "n't").replace(/ 'm/g, "'m").replace(/ 's/g, "'s").replace(/ 've/g, "'ve").replace(/ 're/g, "'re");
+  }
+
+  encodeBatch(inputs: TextInput[], options?: BatchOptions): BatchEncoding {
+    return encodeBatch(this, inputs, options);
+  }
+}

@@ -1,0 +1,137 @@
+// tokenizer.json: our trained byte-level BPE saved as tokenizer.json and loaded by Hugging Face's
+// tokenizers.js (@huggingface/tokenizers, the reference) gives the same ids; a BERT-style WordPiece
+// tokenizer.json made here gives the same ids in both; corrupt files are E_FORMAT errors.
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { BPETokenizer, TesseraError, WordPieceTokenizer, loadTokenizerJson, parseTemplate, saveTokenizerJson, toTokenizerJson } from "../../src/index.js";
+import { rng } from "./helpers.js";
+
+const genesis = readFileSync(new URL("../fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8");
+const TEXTS = ["", "In the beginning God created the heaven and the earth.", "  And   the\n\nearth was without form,\tand void; ",
+  "naïve café 日本語 🙂 👨‍👩‍👧", "let x = 42; // 1234567", "UPPER lower MiXeD 's 'll", "<|endoftext|>Let there be light<|endoftext|>"];
+
+describe("byte-level BPE tokenizer.json round trip", () => {
+  const ours = BPETokenizer.train([genesis], { vocabSize: 700, specialTokens: ["<|endoftext|>"] });
+  const json = saveTokenizerJson(ours);
+  const hf = new Tokenizer(JSON.parse(json), {});
+  const back = loadTokenizerJson(json) as BPETokenizer;
+
+  it("Hugging Face tokenizers.js loads it and gives the same ids", () => {
+    for (const t of TEXTS) {
+      const ids = ours.encode(t);
+      expect(hf.encode(t, { add_special_tokens: false }).ids, JSON.stringify(t)).toEqual(ids);
+      expect(back.encode(t)).toEqual(ids);
+      if (ids.length > 0) expect(hf.decode(ids)).toBe(ours.decode(ids)); // tokenizers.js rejects []
+    }
+  });
+
+  it("seeded random text gives the same ids in both", () => {
+    const r = rng(11);
+    const alphabet = "abcdefgh ijk\nlmn.,;'THE and 日本🙂é1234567890";
+    for (let i = 0; i < 200; i++) {
+      let s = "";
+      const n = Math.floor(r() * 40);
+      for (let k = 0; k < n; k++) s += [...alphabet][Math.floor(r() * [...alphabet].length)];
+      expect(hf.encode(s, { add_special_tokens: false }).ids, `seed 11 case ${i}: ${JSON.stringify(s)}`).toEqual(ours.encode(s));
+    }
+  });
+
+  it("keeps the template and specials", () => {
+    const t = BPETokenizer.train([genesis], { vocabSize: 400, specialTokens: ["[CLS]", "[SEP]", "[PAD]"] });
+    t.template = parseTemplate("[CLS] $A [SEP]", "[CLS] $A [SEP] $B:1 [SEP]:1");
+    const j = toTokenizerJson(t) as { post_processor: { type: string } };
+    expect(j.post_processor.type).toBe("TemplateProcessing");
+    const hf2 = new Tokenizer(j, {});
+    expect(hf2.encode("And God said").ids).toEqual(t.encodeBatch(["And God said"]).inputIds[0]);
+    const l = loadTokenizerJson(JSON.stringify(j)) as BPETokenizer;
+    expect(l.encodeBatch([["a b", "c"]]).tokenTypeIds).toEqual(t.encodeBatch([["a b", "c"]]).tokenTypeIds);
+  });
+
+  it("character-level BPE saves too (Whitespace pre-tokenizer, Fuse decoder)", () => {
+    const t = BPETokenizer.train(["hello world", "world of hello", "hello world of nlp"], { vocabSize: 15, byteLevel: false });
+    const hf3 = new Tokenizer(toTokenizerJson(t), {});
+    expect(hf3.encode("hello world of", { add_special_tokens: false }).ids).toEqual(t.encode("hello world of"));
+  });
+});
+
+describe("WordPiece (BERT-style tokenizer.json)", () => {
+  const words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "earth", "god", "created", "heaven", "and", "light", "let",
+    "there", "be", "was", "un", "##believ", "##able", "##s", "##ing", "say", "##ed", ".", ",", "!", "'", "s", "a", "b", "c", "##a", "##b", "##c", "日", "本"];
+  const bert = {
+    version: "1.0", truncation: null, padding: null,
+    added_tokens: ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"].map((content, id) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
+    normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    pre_tokenizer: { type: "BertPreTokenizer" },
+    post_processor: { type: "BertProcessing", sep: ["[SEP]", 3], cls: ["[CLS]", 2] },
+    decoder: { type: "WordPiece", prefix: "##", cleanup: true },
+    model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab: Object.fromEntries(words.map((w, i) => [w, i])) },
+  };
+  const ours = loadTokenizerJson(JSON.stringify(bert)) as WordPieceTokenizer;
+  const hf = new Tokenizer(bert, {});
+  const texts = ["The earth was unbelievable!", "Let there be LIGHT, and there was light.", "Héaven saying god's 日本語", "unknownword abc cab", "  ", "[CLS] the [MASK] earth"];
+
+  it("gives Hugging Face's ids, with and without [CLS]/[SEP]", () => {
+    expect(ours).toBeInstanceOf(WordPieceTokenizer);
+    for (const t of texts) {
+      expect(ours.encode(t), JSON.stringify(t)).toEqual(hf.encode(t, { add_special_tokens: false }).ids);
+      expect(ours.encodeBatch([t]).inputIds[0]).toEqual(hf.encode(t).ids);
+    }
+    expect(ours.encodeBatch([["the earth", "god"]]).inputIds[0]).toEqual(hf.encode("the earth", { text_pair: "god" }).ids);
+    expect(ours.encodeBatch([["the earth", "god"]]).tokenTypeIds![0]).toEqual([0, 0, 0, 0, 1, 1]);
+  });
+
+  it("decodes like the WordPiece decoder", () => {
+    const ids = ours.encode("The earth was unbelievable!");
+    expect(ours.decode(ids)).toBe(hf.decode(ids));
+  });
+});
+
+describe("corrupt tokenizer.json", () => {
+  const base = () => JSON.parse(saveTokenizerJson(BPETokenizer.train(["ab ab abc"], { vocabSize: 260 })));
+  const cases: [string, (j: any) => unknown, RegExp][] = [
+    ["not JSON", () => "{oops", /tokenizer.json: expected valid JSON/],
+    ["no model", (j) => { delete j.model; return j; }, /tokenizer.json model: expected an object with a type, received undefined/],
+    ["unknown model type", (j) => { j.model.type = "Unigram"; return j; }, /model.type: expected "BPE" or "WordPiece", received "Unigram"/],
+    ["vocab missing", (j) => { delete j.model.vocab; return j; }, /model.vocab: expected an object of token → id/],
+    ["duplicate id", (j) => { j.model.vocab["zz"] = 0; return j; }, /expected an id no other token has, received 0/],
+    ["bad id", (j) => { j.model.vocab["Ġ"] = -3; return j; }, /expected a non-negative integer id, received -3/],
+    ["merges not an array", (j) => { j.model.merges = 5; return j; }, /model.merges: expected an array, received 5/],
+    ["merge of unknown tokens", (j) => { j.model.merges.push(["q", "z"]); return j; }, /model.merges\[\d+\]: expected tokens whose parts and concatenation/],
+    ["bad merge entry", (j) => { j.model.merges.push("nospace"); return j; }, /model.merges\[\d+\]: expected "left right"/],
+    ["bad added token", (j) => { j.added_tokens = [{ id: "x" }]; return j; }, /added_tokens\[0\]: expected \{ id, content \}/],
+    ["unknown pre-tokenizer", (j) => { j.pre_tokenizer = { type: "Metaspace" }; return j; }, /pre_tokenizer.type: expected ByteLevel, Whitespace, Split or Sequence, received "Metaspace"/],
+    ["token outside the byte alphabet", (j) => { j.model.vocab[" space"] = 9999; return j; }, /expected a token in GPT-2's byte-level alphabet/],
+    ["array at top level", () => "[]", /tokenizer.json: expected a JSON object/],
+  ];
+  for (const [name, edit, msg] of cases) {
+    it(name, () => {
+      try {
+        const j = edit(base());
+        loadTokenizerJson(typeof j === "string" ? j : JSON.stringify(j));
+        throw new Error("no error");
+      } catch (e) {
+        expect(e).toBeInstanceOf(TesseraError);
+        expect((e as TesseraError).code).toBe("E_FORMAT");
+        expect((e as Error).message).toMatch(msg);
+      }
+    });
+  }
+
+  it("fuzz: random edits never trap or hang", () => {
+    const seed = 99;
+    const r = rng(seed);
+    const text = saveTokenizerJson(BPETokenizer.train(["ab ab abc hello"], { vocabSize: 262 }));
+    for (let i = 0; i < 150; i++) {
+      const chars = [...text];
+      for (let k = 0; k < 3; k++) chars[Math.floor(r() * chars.length)] = String.fromCharCode(32 + Math.floor(r() * 95));
+      try {
+        const t = loadTokenizerJson(chars.join(""));
+        const s = "hello abc";
+        expect(t.decode(t.encode(s)).length).toBeGreaterThanOrEqual(0);
+      } catch (e) {
+        expect(e, `seed ${seed} case ${i}`).toBeInstanceOf(TesseraError);
+      }
+    }
+  });
+});
