@@ -22,7 +22,7 @@ describe("byte-level BPE tokenizer.json round trip", () => {
       const ids = ours.encode(t);
       expect(hf.encode(t, { add_special_tokens: false }).ids, JSON.stringify(t)).toEqual(ids);
       expect(back.encode(t)).toEqual(ids);
-      if (ids.length > 0) expect(hf.decode(ids)).toBe(ours.decode(ids)); // tokenizers.js rejects []
+      if (ids.length > 0) expect(hf.decode(ids, { clean_up_tokenization_spaces: false })).toBe(ours.decode(ids)); // tokenizers.js rejects []
     }
   });
 
