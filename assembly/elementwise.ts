@@ -2,6 +2,8 @@
 // and under NumPy broadcasting. exp/tanh/sigmoid/gelu/silu run on f32x4 with Cephes-style expf
 // (Moshier, Cephes Math Library) and erfc after Numerical Recipes' `erfcc` (fractional error < 1.2e-7).
 
+import { expVec } from "./vmath";
+
 const U_NEG = 0;
 const U_EXP = 1;
 const U_LOG = 2;
@@ -44,33 +46,6 @@ const B_MIN = 5;
 
 // ---- vector transcendental functions (the scalar tails call them on a splat, so every element of a
 // buffer gets the same rounding whatever its position) ----
-
-// e^x to ~1 ulp: x = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite split of ln2), Cephes' degree-6 polynomial
-// for e^r, then 2^n applied as two factors 2^(n>>1)·2^(n−(n>>1)) so that x > 88.72 gives +inf and
-// x < −87.3 falls smoothly through the denormals to 0 instead of wrapping the exponent. The clamp
-// uses pmin/pmax (one minps/maxps each; wasm's NaN-propagating min/max cost several instructions in
-// V8) with x first, so NaN passes through; n is rounded and read back as an integer by adding
-// 1.5·2^23 (the integer lands in the low mantissa bits), cheaper than nearest + trunc_sat.
-@inline function expVec(x: v128): v128 {
-  x = f32x4.pmin(f32x4.pmax(x, splat(-104.0)), splat(89.0));
-  const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504088896341)), splat(12582912.0));
-  const n = f32x4.sub(shifted, splat(12582912.0));
-  let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
-  let p = splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), splat(1.0));
-  const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000)); // bits of 1.5·2^23
-  const n1 = i32x4.shr_s(ni, 1);
-  const n2 = i32x4.sub(ni, n1);
-  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
-  return f32x4.mul(f32x4.mul(p, s1), s2);
-}
 
 // tanh as in Cephes tanhf: an odd polynomial for |x| < 0.625 (where 1 − 2/(e^2x + 1) would cancel),
 // else 1 − 2/(e^2|x| + 1) with the sign of x; e^2|x| = +inf gives exactly ±1.

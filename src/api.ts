@@ -7,3 +7,4 @@ export type { BuildName, InitOptions } from "./runtime/wasm.js";
 export { info, memory } from "./runtime/info.js";
 export { setThreads } from "./runtime/pool.js";
 export * from "./tokenizers/index.js";
+export * from "./tensor/index.js";

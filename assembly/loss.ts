@@ -1,0 +1,68 @@
+// Cross-entropy from logits, as torch.nn.functional.cross_entropy with ignore_index and label
+// smoothing ε: loss = (1−ε)·(lse − x[t]) + ε·(lse − mean(x)), since −log p_j = lse − x_j; the
+// backward is softmax minus the smoothed one-hot target. Ignored rows give 0 loss and 0 gradient.
+import { expVec, rowLogSumExp } from "./vmath";
+
+@inline function rowMean(p: usize, cols: i32): f32 {
+  let acc = f32x4.splat(0);
+  const c4 = cols & ~3;
+  let j = 0;
+  for (; j < c4; j += 4) acc = f32x4.add(acc, v128.load(p + (<usize>j << 2)));
+  let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+  for (; j < cols; j++) s += load<f32>(p + (<usize>j << 2));
+  return s / <f32>cols;
+}
+
+// logits: [rows, cols] f32; targets: [rows] i32 (0 ≤ t < cols or ignoreIndex); losses, lse: [rows] f32
+// returns the number of rows not ignored
+export function crossEntropyForwardF32(logits: usize, targets: usize, losses: usize, lse: usize,
+  rows: i32, cols: i32, ignoreIndex: i32, smoothing: f32): i32 {
+  let kept = 0;
+  for (let r = 0; r < rows; r++) {
+    const row = logits + (<usize>r * <usize>cols << 2);
+    const l = rowLogSumExp(row, cols);
+    store<f32>(lse + (<usize>r << 2), l);
+    const t = load<i32>(targets + (<usize>r << 2));
+    if (t == ignoreIndex) {
+      store<f32>(losses + (<usize>r << 2), 0);
+      continue;
+    }
+    kept++;
+    let loss = (<f32>1 - smoothing) * (l - load<f32>(row + (<usize>t << 2)));
+    if (smoothing != 0) loss += smoothing * (l - rowMean(row, cols));
+    store<f32>(losses + (<usize>r << 2), loss);
+  }
+  return kept;
+}
+
+// dlogits: [rows, cols] = scale·(softmax(logits) − (1−ε)·onehot(t) − ε/cols), 0 on ignored rows
+export function crossEntropyBackwardF32(logits: usize, targets: usize, lse: usize, dlogits: usize,
+  rows: i32, cols: i32, ignoreIndex: i32, smoothing: f32, scale: f32): void {
+  const c4 = cols & ~3;
+  const sv = f32x4.splat(scale);
+  const off = smoothing / <f32>cols;
+  const offv = f32x4.splat(off);
+  for (let r = 0; r < rows; r++) {
+    const base = <usize>r * <usize>cols << 2;
+    const t = load<i32>(targets + (<usize>r << 2));
+    if (t == ignoreIndex) {
+      memory.fill(dlogits + base, 0, <usize>cols << 2);
+      continue;
+    }
+    const l = load<f32>(lse + (<usize>r << 2));
+    const lv = f32x4.splat(l);
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const p = base + (<usize>j << 2);
+      const prob = expVec(f32x4.sub(v128.load(logits + p), lv));
+      v128.store(dlogits + p, f32x4.mul(f32x4.sub(prob, offv), sv));
+    }
+    for (; j < cols; j++) {
+      const p = base + (<usize>j << 2);
+      const prob = f32x4.extract_lane(expVec(f32x4.splat(load<f32>(logits + p) - l)), 0);
+      store<f32>(dlogits + p, (prob - off) * scale);
+    }
+    const pt = dlogits + base + (<usize>t << 2);
+    store<f32>(pt, load<f32>(pt) - (<f32>1 - smoothing) * scale);
+  }
+}

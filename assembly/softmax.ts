@@ -1,0 +1,106 @@
+// Row-wise softmax and log-softmax and their backward passes, numerically stable as in PyTorch:
+// subtract the row maximum, exponentiate (vmath.expVec on f32x4; tails use the same function on a
+// splat so every element is rounded alike), sum, then scale (softmax) or shift by log(sum).
+import { expScalar, expVec, hsum, rowMax } from "./vmath";
+
+// Writes e^(x − m) to y and returns the sum. A row of −inf (m = −inf) gives NaN, like torch.
+@inline function expShiftSum(px: usize, py: usize, cols: i32, m: f32): f32 {
+  const mv = f32x4.splat(m);
+  let acc = f32x4.splat(0);
+  const c4 = cols & ~3;
+  let j = 0;
+  for (; j < c4; j += 4) {
+    const e = expVec(f32x4.sub(v128.load(px + (<usize>j << 2)), mv));
+    v128.store(py + (<usize>j << 2), e);
+    acc = f32x4.add(acc, e);
+  }
+  let s = hsum(acc);
+  for (; j < cols; j++) {
+    const e = expScalar(load<f32>(px + (<usize>j << 2)) - m);
+    store<f32>(py + (<usize>j << 2), e);
+    s += e;
+  }
+  return s;
+}
+
+// y[j] = a·y[j] + b over one row
+@inline function affineRow(py: usize, cols: i32, a: f32, b: f32): void {
+  const av = f32x4.splat(a);
+  const bv = f32x4.splat(b);
+  const c4 = cols & ~3;
+  let j = 0;
+  for (; j < c4; j += 4) v128.store(py + (<usize>j << 2), f32x4.add(f32x4.mul(v128.load(py + (<usize>j << 2)), av), bv));
+  for (; j < cols; j++) store<f32>(py + (<usize>j << 2), load<f32>(py + (<usize>j << 2)) * a + b);
+}
+
+// x, y: [rows, cols] f32; y = softmax(x) per row; y may alias x
+export function softmaxRowsF32(x: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>cols << 2;
+    const m = rowMax(x + off, cols);
+    const s = expShiftSum(x + off, y + off, cols, m);
+    affineRow(y + off, cols, 1.0 / s, 0);
+  }
+}
+
+// x, y: [rows, cols] f32; y = x − max − log Σ e^(x − max) per row; y may alias x
+export function logSoftmaxRowsF32(x: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>cols << 2;
+    const m = rowMax(x + off, cols);
+    const s = expShiftSum(x + off, y + off, cols, m); // y as scratch for e^(x − m)
+    const shift = m + Mathf.log(s);
+    const mv = f32x4.splat(shift);
+    const c4 = cols & ~3;
+    let j = 0;
+    for (; j < c4; j += 4) v128.store(y + off + (<usize>j << 2), f32x4.sub(v128.load(x + off + (<usize>j << 2)), mv));
+    for (; j < cols; j++) store<f32>(y + off + (<usize>j << 2), load<f32>(x + off + (<usize>j << 2)) - shift);
+  }
+}
+
+// y, dy, dx: [rows, cols]; dx = y·(dy − Σ dy·y) per row
+export function softmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  const c4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>cols << 2;
+    let acc = f32x4.splat(0);
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const p = off + (<usize>j << 2);
+      acc = f32x4.add(acc, f32x4.mul(v128.load(dy + p), v128.load(y + p)));
+    }
+    let dot = hsum(acc);
+    for (; j < cols; j++) dot += load<f32>(dy + off + (<usize>j << 2)) * load<f32>(y + off + (<usize>j << 2));
+    const dv = f32x4.splat(dot);
+    for (j = 0; j < c4; j += 4) {
+      const p = off + (<usize>j << 2);
+      v128.store(dx + p, f32x4.mul(v128.load(y + p), f32x4.sub(v128.load(dy + p), dv)));
+    }
+    for (; j < cols; j++) {
+      const p = off + (<usize>j << 2);
+      store<f32>(dx + p, load<f32>(y + p) * (load<f32>(dy + p) - dot));
+    }
+  }
+}
+
+// y (log-probabilities), dy, dx: [rows, cols]; dx = dy − e^y·Σ dy per row
+export function logSoftmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
+  const c4 = cols & ~3;
+  for (let r = 0; r < rows; r++) {
+    const off = <usize>r * <usize>cols << 2;
+    let acc = f32x4.splat(0);
+    let j = 0;
+    for (; j < c4; j += 4) acc = f32x4.add(acc, v128.load(dy + off + (<usize>j << 2)));
+    let s = hsum(acc);
+    for (; j < cols; j++) s += load<f32>(dy + off + (<usize>j << 2));
+    const sv = f32x4.splat(s);
+    for (j = 0; j < c4; j += 4) {
+      const p = off + (<usize>j << 2);
+      v128.store(dx + p, f32x4.sub(v128.load(dy + p), f32x4.mul(expVec(v128.load(y + p)), sv)));
+    }
+    for (; j < cols; j++) {
+      const p = off + (<usize>j << 2);
+      store<f32>(dx + p, load<f32>(dy + p) - expScalar(load<f32>(y + p)) * s);
+    }
+  }
+}
