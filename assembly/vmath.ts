@@ -1,5 +1,11 @@
 // Vector math shared by the kernel families (elementwise, softmax, norm, loss).
 
+// a·b + c: fused in the relaxed builds (one instruction where the CPU has FMA), else mul then add.
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 // e^x to ~1 ulp: x = n·ln2 + r, |r| ≤ ln2/2 (Cody–Waite split of ln2), Cephes' degree-6 polynomial
 // for e^r, then 2^n applied as two factors 2^(n>>1)·2^(n−(n>>1)) so that x > 88.72 gives +inf and
 // x < −87.3 falls smoothly through the denormals to 0 instead of wrapping the exponent. The clamp
@@ -28,13 +34,31 @@
 }
 
 
+// Row maximum ignoring NaN (pmax is one instruction; wasm's NaN-propagating max is several and
+// made this pass 3x slower). Callers subtract it and exponentiate, so a NaN in the row still turns
+// the whole row NaN, as in torch. Four accumulators hide the max latency.
 @inline export function rowMax(p: usize, cols: i32): f32 {
-  let m = f32x4.splat(-Infinity);
+  let m0 = f32x4.splat(-Infinity);
+  let m1 = m0;
+  let m2 = m0;
+  let m3 = m0;
+  const c16 = cols & ~15;
   const c4 = cols & ~3;
   let j = 0;
-  for (; j < c4; j += 4) m = f32x4.max(m, v128.load(p + (<usize>j << 2))); // max propagates NaN
+  for (; j < c16; j += 16) {
+    const o = p + (<usize>j << 2);
+    m0 = f32x4.pmax(m0, v128.load(o));
+    m1 = f32x4.pmax(m1, v128.load(o, 16));
+    m2 = f32x4.pmax(m2, v128.load(o, 32));
+    m3 = f32x4.pmax(m3, v128.load(o, 48));
+  }
+  for (; j < c4; j += 4) m0 = f32x4.pmax(m0, v128.load(p + (<usize>j << 2)));
+  const m = f32x4.pmax(f32x4.pmax(m0, m1), f32x4.pmax(m2, m3));
   let r = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
-  for (; j < cols; j++) r = max(r, load<f32>(p + (<usize>j << 2)));
+  for (; j < cols; j++) {
+    const v = load<f32>(p + (<usize>j << 2));
+    if (v > r) r = v;
+  }
   return r;
 }
 
@@ -53,8 +77,38 @@
   let acc = f32x4.splat(0);
   const c4 = cols & ~3;
   let j = 0;
-  for (; j < c4; j += 4) acc = f32x4.add(acc, expVec(f32x4.sub(v128.load(p + (<usize>j << 2)), mv)));
+  for (; j < c4; j += 4) acc = f32x4.add(acc, expNonPositiveVec(f32x4.sub(v128.load(p + (<usize>j << 2)), mv)));
   let s = hsum(acc);
-  for (; j < cols; j++) s += expScalar(load<f32>(p + (<usize>j << 2)) - m);
+  for (; j < cols; j++) s += f32x4.extract_lane(expNonPositiveVec(f32x4.splat(load<f32>(p + (<usize>j << 2)) - m)), 0);
   return m + Mathf.log(s);
 }
+
+// e^x for x ≤ 0 (softmax and log-sum-exp after subtracting the row maximum), cheaper than expVec:
+// XNNPACK's "rr2-p5" scheme — n = round(x·log2 e) with a magic bias that also carries the exponent
+// bias, so 2^n is the bias word shifted left by 23; r = x − n·ln2 (two-constant Cody–Waite);
+// e^r = 1 + r·p(r) with a degree-5 minimax polynomial (≤ 2 ulp on [−ln2/2, ln2/2]). Below −87.34
+// (2^n would be denormal) the result is 0; NaN propagates.
+@inline export function expNonPositiveVec(x: v128): v128 {
+  // Constants come from a static table through v128.load32_splat (one broadcast load each): as
+  // v128.const, V8 rebuilds every 128-bit constant in general registers on each use, which made
+  // this loop ~1.5x slower.
+  const k = EXP_NEG_CONSTS;
+  const xc = f32x4.pmax(x, v128.load32_splat(k));
+  const magic = v128.load32_splat(k + 8);
+  let n = madd(xc, v128.load32_splat(k + 4), magic);
+  const s = i32x4.shl(n, 23);
+  n = f32x4.sub(n, magic);
+  let r = madd(n, v128.load32_splat(k + 12), xc);
+  r = madd(n, v128.load32_splat(k + 16), r);
+  let p = madd(v128.load32_splat(k + 20), r, v128.load32_splat(k + 24));
+  p = madd(p, r, v128.load32_splat(k + 28));
+  p = madd(p, r, v128.load32_splat(k + 32));
+  p = madd(p, r, v128.load32_splat(k + 36));
+  const t = f32x4.mul(r, s);
+  const f = madd(t, p, s);
+  return v128.andnot(f, f32x4.lt(x, v128.load32_splat(k)));
+}
+
+// cutoff, log2(e), magic bias 1.5·2^23 + 127, −ln2 hi, −ln2 lo, c5, c4, c3, c2, c1
+const EXP_NEG_CONSTS = memory.data<f32>([-87.33654, 1.44269502, 12583039.0, -0.693145752, -1.42860677e-6,
+  8.30111085e-3, 4.19060662e-2, 1.66678071e-1, 4.99996305e-1, 9.99999702e-1]);
