@@ -1,4 +1,5 @@
-// `npm start`: a short tour of tessera on data generated or shipped in the repository.
+// `npm start`: a short tour of tessera on data generated or shipped in the repository: the runtime it
+// picked, autograd on the notes' backprop example, tokenizers, matmul speed and a small MLP.
 import { execFileSync } from "node:child_process";
 import * as ts from "../dist/index.js";
 
@@ -10,6 +11,9 @@ console.log(info());
 
 section("backprop by hand (notes 003)");
 execFileSync(process.execPath, [new URL("./backprop.mjs", import.meta.url).pathname], { stdio: "inherit" });
+
+section("tokenizers: BPE of the notes (001), then byte-level BPE on Genesis 1-3 (shipped)");
+execFileSync(process.execPath, [new URL("./bpe.mjs", import.meta.url).pathname], { stdio: "inherit" });
 
 section("matmul throughput");
 for (const n of [128, 256, 512]) {
@@ -28,7 +32,7 @@ manualSeed(0);
 const n = 200;
 const pts = [], labels = [];
 for (let i = 0; i < n; i++) {
-  const cls = i % 2, r = (i / n) * 3 + 0.2, th = (i / n) * 3 * Math.PI + cls * Math.PI;
+  const cls = i % 2, r = (i / n) * 2 + 0.3, th = (i / n) * 2 * Math.PI + cls * Math.PI;
   pts.push([r * Math.cos(th), r * Math.sin(th)]);
   labels.push(cls);
 }
@@ -37,19 +41,19 @@ const init = (shape, fanIn) => tidy(() => randn(shape).mul(Math.sqrt(2 / fanIn))
 const params = [init([64, 2], 2), tensor(new Float32Array(64), [64], { requiresGrad: true }),
   init([2, 64], 64), tensor(new Float32Array(2), [2], { requiresGrad: true })];
 const forward = () => F.linear(F.linear(X, params[0], params[1]).tanh(), params[2], params[3]);
-for (let epoch = 0; epoch <= 600; epoch++) {
+for (let epoch = 0; epoch <= 1000; epoch++) {
   const lossValue = tidy(() => {
     const loss = F.crossEntropy(forward(), Y);
     loss.backward();
     ts.noGrad(() => {
       for (const p of params) {
-        p.copy_(p.sub(p.grad.mul(0.5))); // plain gradient descent, lr 0.5, in place
+        p.copy_(p.sub(p.grad.mul(0.3))); // plain gradient descent, lr 0.3, in place
         p.zeroGrad();
       }
     });
     return loss.item();
   });
-  if (epoch % 150 === 0) {
+  if (epoch % 250 === 0) {
     const acc = tidy(() => forward().argmax(1).data().reduce((s, v, i) => s + (v === labels[i] ? 1 : 0), 0) / n);
     console.log(`epoch ${epoch}: loss ${lossValue.toFixed(4)}, accuracy ${(acc * 100).toFixed(1)} %`);
   }
