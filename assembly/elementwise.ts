@@ -2,7 +2,7 @@
 // and under NumPy broadcasting. exp/tanh/sigmoid/gelu/silu run on f32x4 with Cephes-style expf
 // (Moshier, Cephes Math Library) and erfc after Numerical Recipes' `erfcc` (fractional error < 1.2e-7).
 
-import { expVec } from "./vmath";
+import { expVec, ld, ldf, st, stf } from "./vmath";
 
 const U_NEG = 0;
 const U_EXP = 1;
@@ -23,22 +23,6 @@ const B_MUL = 2;
 const B_DIV = 3;
 const B_MAX = 4;
 const B_MIN = 5;
-
-@inline function ld(p: usize, i: i32): v128 {
-  return v128.load(p + (<usize>i << 2));
-}
-
-@inline function st(p: usize, i: i32, v: v128): void {
-  v128.store(p + (<usize>i << 2), v);
-}
-
-@inline function ldf(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-
-@inline function stf(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 
 @inline function splat(v: f32): v128 {
   return f32x4.splat(v);

@@ -3,25 +3,11 @@
 // Row reductions (inner = 1) keep 16 SIMD partial sums; column reductions add rows four at a time
 // into the output row, which stays in L1 while x streams through once.
 
+import { ld, ldf, st, stf } from "./vmath";
+
 const R_SUM = 0;
 const R_MEAN = 1;
 const R_MAX = 2;
-
-@inline function ld(p: usize, i: i32): v128 {
-  return v128.load(p + (<usize>i << 2));
-}
-
-@inline function st(p: usize, i: i32, v: v128): void {
-  v128.store(p + (<usize>i << 2), v);
-}
-
-@inline function ldf(p: usize, i: i32): f32 {
-  return load<f32>(p + (<usize>i << 2));
-}
-
-@inline function stf(p: usize, i: i32, v: f32): void {
-  store<f32>(p + (<usize>i << 2), v);
-}
 
 // NaN-propagating max/min (wasm's f32x4.max/min and f32.max/min are), like torch.max/min.
 @inline function combineVec(op: i32, a: v128, b: v128): v128 {

@@ -1,5 +1,22 @@
 // Vector math shared by the kernel families (elementwise, softmax, norm, loss).
 
+// Element i of an f32 buffer at byte address p, as a vector of four (ld/st) or a scalar (ldf/stf).
+@inline export function ld(p: usize, i: i32): v128 {
+  return v128.load(p + (<usize>i << 2));
+}
+
+@inline export function st(p: usize, i: i32, v: v128): void {
+  v128.store(p + (<usize>i << 2), v);
+}
+
+@inline export function ldf(p: usize, i: i32): f32 {
+  return load<f32>(p + (<usize>i << 2));
+}
+
+@inline export function stf(p: usize, i: i32, v: f32): void {
+  store<f32>(p + (<usize>i << 2), v);
+}
+
 // a·b + c: fused in the relaxed builds (one instruction where the CPU has FMA), else mul then add.
 @inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
