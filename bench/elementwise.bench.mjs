@@ -4,15 +4,11 @@
 // beside tfjs-backend-wasm 4.22 (SIMD, one thread; GELU composed from its Erf kernel, as tfjs has
 // no fused GELU) and plain JS loops; ratios are tfjs time / tessera time (> 1: tessera faster).
 // Needs `npm run build` (imports ../dist).
-import { dirname, join } from "node:path";
-import { createRequire } from "node:module";
-import * as tf from "@tensorflow/tfjs-core";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { tfjsWasm } from "./tfjs.mjs";
 import { report, timeSync } from "./harness.mjs";
 import { loadRuntime } from "../dist/runtime/wasm.js";
 
 const BENCH = "elementwise";
-const require = createRequire(import.meta.url);
 const ROWS = 4096, COLS = 1024, N_GELU = 1 << 20, N_T = 1024;
 const GELU = 7, ADD = 0, SUM = 0;
 
@@ -63,13 +59,7 @@ async function tesseraCases(build) {
 
 // --- tfjs-backend-wasm: the SIMD (non-threaded) binary, one thread ---
 async function tfjsCases() {
-  setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/"));
-  setThreadsCount(1);
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  await tf.setBackend("wasm");
-  await tf.ready();
-  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  if (tf.getBackend() !== "wasm" || !simd) throw new Error(`tfjs: expected the wasm backend with SIMD, got ${tf.getBackend()} simd=${simd}`);
+  const tf = await tfjsWasm();
   return {
     add: () => {
       const a = tf.tensor2d(randomF32(ROWS * COLS, 1), [ROWS, COLS]), b = tf.tensor1d(randomF32(COLS, 2));

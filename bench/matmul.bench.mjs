@@ -2,11 +2,8 @@
 // relaxed builds on one thread and the threads-relaxed build on two, beside tfjs-backend-wasm (SIMD,
 // one thread), onnxruntime-web (wasm EP, one thread) and a plain JS i-k-j loop. Ratios are against
 // tfjs-wasm, and two threads against our own single thread. Needs `npm run build` (imports ../dist).
-import { dirname, join } from "node:path";
-import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
-import * as tf from "@tensorflow/tfjs-core";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { tfjsWasm } from "./tfjs.mjs";
 import * as ort from "onnxruntime-web";
 import { report, reportRatio, timeAsync, timeSync } from "./harness.mjs";
 import { loadRuntime } from "../dist/runtime/wasm.js";
@@ -15,7 +12,6 @@ import { setThreads } from "../dist/runtime/pool.js";
 
 const SIZES = [128, 256, 512, 1024];
 const BENCH = "matmul";
-const require = createRequire(import.meta.url);
 const gflops = (n, seconds) => 2 * n ** 3 / seconds / 1e9;
 
 function randomF32(len, seed) {
@@ -43,13 +39,7 @@ async function tesseraCase(build, threads) {
 
 // --- tfjs-backend-wasm: the SIMD (non-threaded) binary, one thread ---
 async function tfjsCase() {
-  setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/"));
-  setThreadsCount(1);
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  await tf.setBackend("wasm");
-  await tf.ready();
-  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
-  if (tf.getBackend() !== "wasm" || !simd) throw new Error(`tfjs: expected the wasm backend with SIMD, got ${tf.getBackend()} simd=${simd}`);
+  const tf = await tfjsWasm();
   return (n) => {
     const a = tf.tensor2d(randomF32(n * n, 1), [n, n]), b = tf.tensor2d(randomF32(n * n, 2), [n, n]);
     return () => tf.matMul(a, b).dispose();

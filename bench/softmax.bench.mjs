@@ -3,15 +3,11 @@
 // thread; softmax only — it has no layer-norm or cross-entropy kernel, and composing them from its
 // ops would measure the composition) and plain JS. Ratios: peer time / tessera time.
 // Needs `npm run build` (imports ../dist).
-import { dirname, join } from "node:path";
-import { createRequire } from "node:module";
-import * as tf from "@tensorflow/tfjs-core";
-import { setThreadsCount, setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { tfjsWasm } from "./tfjs.mjs";
 import { report, timeSync } from "./harness.mjs";
 import { loadRuntime } from "../dist/runtime/wasm.js";
 
 const BENCH = "softmax";
-const require = createRequire(import.meta.url);
 const SM = [512, 1000], LN = [4096, 1024], CE = [4096, 1000];
 
 function randomF32(len, seed, scale = 3) {
@@ -48,12 +44,7 @@ async function tesseraCases(build) {
 }
 
 async function tfjsCases() {
-  setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/"));
-  setThreadsCount(1);
-  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  await tf.setBackend("wasm");
-  await tf.ready();
-  if (tf.getBackend() !== "wasm" || !(await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT"))) throw new Error("tfjs: expected the wasm backend with SIMD");
+  const tf = await tfjsWasm();
   return {
     softmax: () => {
       const x = tf.tensor2d(randomF32(SM[0] * SM[1], 1), SM);

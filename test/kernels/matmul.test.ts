@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
 import { gemm, type GemmArgs } from "../../src/backend/matmul.js";
+import { erf } from "./util.js";
 
 function rng(seed: number): () => number {
   return () => {
@@ -22,23 +23,6 @@ const ACTS: ((x: number) => number)[] = [
   Math.tanh,
   (x) => x / (1 + Math.exp(-x)),
 ];
-
-// erf to ~1e-15 by its Maclaurin series (|x| < 3) or continued fraction for erfc (|x| >= 3).
-function erf(x: number): number {
-  const ax = Math.abs(x);
-  if (ax < 3) {
-    let term = ax, sum = ax;
-    for (let n = 1; n < 100; n++) {
-      term *= -ax * ax / n;
-      sum += term / (2 * n + 1);
-    }
-    return Math.sign(x) * 2 / Math.sqrt(Math.PI) * sum;
-  }
-  let f = 0;
-  for (let n = 60; n >= 1; n--) f = n / 2 / (ax + f);
-  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / (ax + f);
-  return Math.sign(x) * (1 - erfc);
-}
 
 interface Case {
   m: number; n: number; k: number;

@@ -81,3 +81,25 @@ export function erfc(x: number): number {
 export function sameValue(a: number, b: number): boolean {
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
+
+/** Fails with the first index where |got − want| > atol + rtol·|want| (NaN and ±inf must match exactly). */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+  if (got.length !== want.length) throw new Error(`${what}: length ${got.length}, expected ${want.length}`);
+  for (let i = 0; i < want.length; i++) {
+    const ok = sameValue(got[i], want[i]) || Math.abs(got[i] - want[i]) <= atol + rtol * Math.abs(want[i]);
+    if (!ok) throw new Error(`${what}[${i}]: got ${got[i]}, expected ${want[i]}`);
+  }
+}
+
+/** Row-wise softmax or log-softmax of a [rows, cols] matrix in float64, stable (subtracts the max). */
+export function softmaxRef(x: ArrayLike<number>, rows: number, cols: number, log: boolean): Float64Array {
+  const y = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, x[r * cols + j]);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += Math.exp(x[r * cols + j] - m);
+    for (let j = 0; j < cols; j++) y[r * cols + j] = log ? x[r * cols + j] - m - Math.log(s) : Math.exp(x[r * cols + j] - m) / s;
+  }
+  return y;
+}
