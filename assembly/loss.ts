@@ -1,7 +1,7 @@
 // Cross-entropy from logits, as torch.nn.functional.cross_entropy with ignore_index and label
 // smoothing ε: loss = (1−ε)·(lse − x[t]) + ε·(lse − mean(x)), since −log p_j = lse − x_j; the
 // backward is softmax minus the smoothed one-hot target. Ignored rows give 0 loss and 0 gradient.
-import { expVec, rowLogSumExp } from "./vmath";
+import { expNonPositiveVec, rowLogSumExp } from "./vmath";
 
 @inline function rowMean(p: usize, cols: i32): f32 {
   let acc = f32x4.splat(0);
@@ -54,12 +54,12 @@ export function crossEntropyBackwardF32(logits: usize, targets: usize, lse: usiz
     let j = 0;
     for (; j < c4; j += 4) {
       const p = base + (<usize>j << 2);
-      const prob = expVec(f32x4.sub(v128.load(logits + p), lv));
+      const prob = expNonPositiveVec(f32x4.sub(v128.load(logits + p), lv)); // x − lse ≤ 0
       v128.store(dlogits + p, f32x4.mul(f32x4.sub(prob, offv), sv));
     }
     for (; j < cols; j++) {
       const p = base + (<usize>j << 2);
-      const prob = f32x4.extract_lane(expVec(f32x4.splat(load<f32>(logits + p) - l)), 0);
+      const prob = f32x4.extract_lane(expNonPositiveVec(f32x4.splat(load<f32>(logits + p) - l)), 0);
       store<f32>(dlogits + p, (prob - off) * scale);
     }
     const pt = dlogits + base + (<usize>t << 2);

@@ -1,7 +1,9 @@
-// Row-wise softmax and log-softmax and their backward passes, numerically stable as in PyTorch:
-// subtract the row maximum, exponentiate (vmath.expVec on f32x4; tails use the same function on a
-// splat so every element is rounded alike), sum, then scale (softmax) or shift by log(sum).
-import { expNonPositiveVec, expScalar, expVec, hsum, rowMax } from "./vmath";
+// Row-wise softmax and log-softmax and their backward passes, numerically stable as in PyTorch
+// (torch.softmax / torch.log_softmax): subtract the row maximum, exponentiate (vmath's rr2-p5 exp on
+// f32x4; tails use the same function on a splat so every element is rounded alike), sum, then scale
+// (softmax) or subtract the row maximum and log(sum) (log-softmax). Three passes over a row, the
+// last two on data already in L1.
+import { expNonPositiveVec, hsum, rowExpSum, rowMax } from "./vmath";
 
 // Writes e^(x − m) to y and returns the sum. A row of −inf (m = −inf) gives NaN, like torch.
 // Unrolled by four vectors with two accumulators: the exp polynomial is one long dependency chain,
@@ -40,38 +42,42 @@ import { expNonPositiveVec, expScalar, expVec, hsum, rowMax } from "./vmath";
   return s;
 }
 
-// y[j] = a·y[j] + b over one row
-@inline function affineRow(py: usize, cols: i32, a: f32, b: f32): void {
+// y[j] *= a over one row
+@inline function scaleRow(py: usize, cols: i32, a: f32): void {
   const av = f32x4.splat(a);
-  const bv = f32x4.splat(b);
   const c4 = cols & ~3;
   let j = 0;
-  for (; j < c4; j += 4) v128.store(py + (<usize>j << 2), f32x4.add(f32x4.mul(v128.load(py + (<usize>j << 2)), av), bv));
-  for (; j < cols; j++) store<f32>(py + (<usize>j << 2), load<f32>(py + (<usize>j << 2)) * a + b);
+  for (; j < c4; j += 4) v128.store(py + (<usize>j << 2), f32x4.mul(v128.load(py + (<usize>j << 2)), av));
+  for (; j < cols; j++) store<f32>(py + (<usize>j << 2), load<f32>(py + (<usize>j << 2)) * a);
 }
 
-// x, y: [rows, cols] f32; y = softmax(x) per row; y may alias x
+// x, y: [rows, cols] f32; y = softmax(x) per row; y may alias x; rows may be 0
 export function softmaxRowsF32(x: usize, y: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>cols << 2;
     const m = rowMax(x + off, cols);
     const s = expShiftSum(x + off, y + off, cols, m);
-    affineRow(y + off, cols, 1.0 / s, 0);
+    scaleRow(y + off, cols, 1.0 / s);
   }
 }
 
-// x, y: [rows, cols] f32; y = x − max − log Σ e^(x − max) per row; y may alias x
+// x, y: [rows, cols] f32; y = (x − max) − log Σ e^(x − max) per row; y may alias x; rows may be 0.
+// The two subtractions stay separate (as in torch): folding max + log Σ into one f32 shift first
+// would round it at the scale of the logits (an ulp of 1e4 is 1e-3).
 export function logSoftmaxRowsF32(x: usize, y: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>cols << 2;
     const m = rowMax(x + off, cols);
-    const s = expShiftSum(x + off, y + off, cols, m); // y as scratch for e^(x − m)
-    const shift = m + Mathf.log(s);
-    const mv = f32x4.splat(shift);
+    const ls = Mathf.log(rowExpSum(x + off, cols, m));
+    const mv = f32x4.splat(m);
+    const lv = f32x4.splat(ls);
     const c4 = cols & ~3;
     let j = 0;
-    for (; j < c4; j += 4) v128.store(y + off + (<usize>j << 2), f32x4.sub(v128.load(x + off + (<usize>j << 2)), mv));
-    for (; j < cols; j++) store<f32>(y + off + (<usize>j << 2), load<f32>(x + off + (<usize>j << 2)) - shift);
+    for (; j < c4; j += 4) {
+      const o = off + (<usize>j << 2);
+      v128.store(y + o, f32x4.sub(f32x4.sub(v128.load(x + o), mv), lv));
+    }
+    for (; j < cols; j++) store<f32>(y + off + (<usize>j << 2), (load<f32>(x + off + (<usize>j << 2)) - m) - ls);
   }
 }
 
@@ -100,7 +106,7 @@ export function softmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: i32
   }
 }
 
-// y (log-probabilities), dy, dx: [rows, cols]; dx = dy − e^y·Σ dy per row
+// y (log-probabilities, ≤ 0), dy, dx: [rows, cols]; dx = dy − e^y·Σ dy per row
 export function logSoftmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {
@@ -113,11 +119,11 @@ export function logSoftmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: 
     const sv = f32x4.splat(s);
     for (j = 0; j < c4; j += 4) {
       const p = off + (<usize>j << 2);
-      v128.store(dx + p, f32x4.sub(v128.load(dy + p), f32x4.mul(expVec(v128.load(y + p)), sv)));
+      v128.store(dx + p, f32x4.sub(v128.load(dy + p), f32x4.mul(expNonPositiveVec(v128.load(y + p)), sv)));
     }
     for (; j < cols; j++) {
       const p = off + (<usize>j << 2);
-      store<f32>(dx + p, load<f32>(dy + p) - expScalar(load<f32>(y + p)) * s);
+      store<f32>(dx + p, load<f32>(dy + p) - f32x4.extract_lane(expNonPositiveVec(v128.load32_splat(y + p)), 0) * s);
     }
   }
 }
