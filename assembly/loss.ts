@@ -1,17 +1,7 @@
 // Cross-entropy from logits, as torch.nn.functional.cross_entropy with ignore_index and label
 // smoothing ε: loss = (1−ε)·(lse − x[t]) + ε·(lse − mean(x)), since −log p_j = lse − x_j; the
 // backward is softmax minus the smoothed one-hot target. Ignored rows give 0 loss and 0 gradient.
-import { expNonPositiveVec, rowLogSumExp } from "./vmath";
-
-@inline function rowMean(p: usize, cols: i32): f32 {
-  let acc = f32x4.splat(0);
-  const c4 = cols & ~3;
-  let j = 0;
-  for (; j < c4; j += 4) acc = f32x4.add(acc, v128.load(p + (<usize>j << 2)));
-  let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  for (; j < cols; j++) s += load<f32>(p + (<usize>j << 2));
-  return s / <f32>cols;
-}
+import { expNonPositiveVec, rowLogSumExp, rowSum } from "./vmath";
 
 // logits: [rows, cols] f32; targets: [rows] i32 (0 ≤ t < cols or ignoreIndex); losses, lse: [rows] f32
 // returns the number of rows not ignored
@@ -29,7 +19,7 @@ export function crossEntropyForwardF32(logits: usize, targets: usize, losses: us
     }
     kept++;
     let loss = (<f32>1 - smoothing) * (l - load<f32>(row + (<usize>t << 2)));
-    if (smoothing != 0) loss += smoothing * (l - rowMean(row, cols));
+    if (smoothing != 0) loss += smoothing * (l - rowSum(row, cols) / <f32>cols);
     store<f32>(losses + (<usize>r << 2), loss);
   }
   return kept;

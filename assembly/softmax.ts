@@ -3,7 +3,7 @@
 // f32x4; tails use the same function on a splat so every element is rounded alike), sum, then scale
 // (softmax) or subtract the row maximum and log(sum) (log-softmax). Three passes over a row, the
 // last two on data already in L1.
-import { expNonPositiveVec, hsum, rowExpSum, rowMax } from "./vmath";
+import { expNonPositiveVec, hsum, rowExpSum, rowMax, rowSum } from "./vmath";
 
 // Writes e^(x − m) to y and returns the sum. A row of −inf (m = −inf) gives NaN, like torch.
 // Unrolled by four vectors with two accumulators: the exp polynomial is one long dependency chain,
@@ -81,21 +81,33 @@ export function logSoftmaxRowsF32(x: usize, y: usize, rows: i32, cols: i32): voi
   }
 }
 
-// y, dy, dx: [rows, cols]; dx = y·(dy − Σ dy·y) per row
+// Σ a·b over one row, two accumulators (one add chain would wait on its own latency).
+@inline function rowDot(a: usize, b: usize, cols: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = acc0;
+  const c8 = cols & ~7;
+  const c4 = cols & ~3;
+  let j = 0;
+  for (; j < c8; j += 8) {
+    const o = <usize>j << 2;
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + o, 16), v128.load(b + o, 16)));
+  }
+  for (; j < c4; j += 4) acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + (<usize>j << 2)), v128.load(b + (<usize>j << 2))));
+  let s = hsum(f32x4.add(acc0, acc1));
+  for (; j < cols; j++) s += load<f32>(a + (<usize>j << 2)) * load<f32>(b + (<usize>j << 2));
+  return s;
+}
+
+// y, dy, dx: [rows, cols]; dx = y·(dy − Σ dy·y) per row; dx may alias dy
 export function softmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>cols << 2;
-    let acc = f32x4.splat(0);
+    const dot = rowDot(dy + off, y + off, cols);
+    const dv = f32x4.splat(dot);
     let j = 0;
     for (; j < c4; j += 4) {
-      const p = off + (<usize>j << 2);
-      acc = f32x4.add(acc, f32x4.mul(v128.load(dy + p), v128.load(y + p)));
-    }
-    let dot = hsum(acc);
-    for (; j < cols; j++) dot += load<f32>(dy + off + (<usize>j << 2)) * load<f32>(y + off + (<usize>j << 2));
-    const dv = f32x4.splat(dot);
-    for (j = 0; j < c4; j += 4) {
       const p = off + (<usize>j << 2);
       v128.store(dx + p, f32x4.mul(v128.load(y + p), f32x4.sub(v128.load(dy + p), dv)));
     }
@@ -106,18 +118,15 @@ export function softmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: i32
   }
 }
 
-// y (log-probabilities, ≤ 0), dy, dx: [rows, cols]; dx = dy − e^y·Σ dy per row
+// y (log-probabilities, ≤ 0), dy, dx: [rows, cols]; dx = dy − e^y·Σ dy per row; dx may alias dy
 export function logSoftmaxBackwardRowsF32(y: usize, dy: usize, dx: usize, rows: i32, cols: i32): void {
   const c4 = cols & ~3;
   for (let r = 0; r < rows; r++) {
     const off = <usize>r * <usize>cols << 2;
-    let acc = f32x4.splat(0);
-    let j = 0;
-    for (; j < c4; j += 4) acc = f32x4.add(acc, v128.load(dy + off + (<usize>j << 2)));
-    let s = hsum(acc);
-    for (; j < cols; j++) s += load<f32>(dy + off + (<usize>j << 2));
+    const s = rowSum(dy + off, cols);
     const sv = f32x4.splat(s);
-    for (j = 0; j < c4; j += 4) {
+    let j = 0;
+    for (; j < c4; j += 4) {
       const p = off + (<usize>j << 2);
       v128.store(dx + p, f32x4.sub(v128.load(dy + p), f32x4.mul(expNonPositiveVec(v128.load(y + p)), sv)));
     }
