@@ -2,7 +2,7 @@
 // and under NumPy broadcasting. exp/tanh/sigmoid/gelu/silu run on f32x4 with Cephes-style expf
 // (Moshier, Cephes Math Library) and erfc after Numerical Recipes' `erfcc` (fractional error < 1.2e-7).
 
-import { expVec, ld, ldf, st, stf } from "./vmath";
+import { expNonPositiveVec, expVec, ld, ldf, madd, st, stf } from "./vmath";
 
 const U_NEG = 0;
 const U_EXP = 1;
@@ -57,22 +57,30 @@ const B_MIN = 5;
 // (Numerical Recipes §6.2, fractional error < 1.2e-7 for every z ≥ 0; evaluated in f32 the absolute
 // error of erf stays below 5e-7). Working with erfc keeps Φ relatively accurate in the left tail.
 @inline function normalCdfVec(x: v128): v128 {
-  const z = f32x4.mul(f32x4.abs(x), splat(0.70710678118654752));
-  const t = f32x4.div(splat(1.0), f32x4.add(splat(1.0), f32x4.mul(splat(0.5), z)));
-  let p = splat(0.17087277);
-  p = f32x4.add(f32x4.mul(p, t), splat(-0.82215223));
-  p = f32x4.add(f32x4.mul(p, t), splat(1.48851587));
-  p = f32x4.add(f32x4.mul(p, t), splat(-1.13520398));
-  p = f32x4.add(f32x4.mul(p, t), splat(0.27886807));
-  p = f32x4.add(f32x4.mul(p, t), splat(-0.18628806));
-  p = f32x4.add(f32x4.mul(p, t), splat(0.09678418));
-  p = f32x4.add(f32x4.mul(p, t), splat(0.37409196));
-  p = f32x4.add(f32x4.mul(p, t), splat(1.00002368));
-  p = f32x4.add(f32x4.mul(p, t), splat(-1.26551223));
+  // Constants are broadcast-loaded from a table (see vmath.expNonPositiveVec for why). The exponent
+  // −z² + P(t) is ≤ 0 up to rounding (erfc(z)·(1 + z/2) ≤ 1), so the cheaper exp applies; it flushes
+  // results below 2^-126 to 0, i.e. Φ(x) = 0 for x < −13, where the true value is < 1e-38 anyway.
+  const k = ERFC_CONSTS;
+  const z = f32x4.mul(f32x4.abs(x), v128.load32_splat(k));
+  const one = v128.load32_splat(k + 8);
+  const t = f32x4.div(one, madd(v128.load32_splat(k + 4), z, one));
+  let p = madd(v128.load32_splat(k + 12), t, v128.load32_splat(k + 16));
+  p = madd(p, t, v128.load32_splat(k + 20));
+  p = madd(p, t, v128.load32_splat(k + 24));
+  p = madd(p, t, v128.load32_splat(k + 28));
+  p = madd(p, t, v128.load32_splat(k + 32));
+  p = madd(p, t, v128.load32_splat(k + 36));
+  p = madd(p, t, v128.load32_splat(k + 40));
+  p = madd(p, t, v128.load32_splat(k + 44));
+  p = madd(p, t, v128.load32_splat(k + 48));
   const arg = f32x4.sub(p, f32x4.mul(z, z));
-  const half = f32x4.mul(f32x4.mul(splat(0.5), t), expVec(arg)); // erfc(z)/2 = Φ(−|x|)
-  return v128.bitselect(half, f32x4.sub(splat(1.0), half), f32x4.lt(x, splat(0.0)));
+  const half = f32x4.mul(f32x4.mul(v128.load32_splat(k + 4), t), expNonPositiveVec(arg)); // erfc(z)/2 = Φ(−|x|)
+  return v128.bitselect(half, f32x4.sub(one, half), f32x4.lt(x, f32x4.splat(0)));
 }
+
+// 1/√2, 0.5, 1, then Numerical Recipes' erfcc coefficients c9..c0
+const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277, -0.82215223, 1.48851587,
+  -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223]);
 
 // 0.5·x·(1 + erf(x/√2)) = x·Φ(x), torch.nn.GELU() (approximate='none').
 @inline function geluVec(x: v128): v128 {
@@ -81,7 +89,7 @@ const B_MIN = 5;
 
 // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
 @inline function geluGradVec(x: v128): v128 {
-  const pdf = f32x4.mul(expVec(f32x4.mul(f32x4.mul(x, x), splat(-0.5))), splat(0.3989422804014327));
+  const pdf = f32x4.mul(expNonPositiveVec(f32x4.mul(f32x4.mul(x, x), splat(-0.5))), splat(0.3989422804014327));
   return f32x4.add(normalCdfVec(x), f32x4.mul(x, pdf));
 }
 

@@ -30,26 +30,34 @@
 // V8) with x first, so NaN passes through; n is rounded and read back as an integer by adding
 // 1.5·2^23 (the integer lands in the low mantissa bits), cheaper than nearest + trunc_sat.
 @inline export function expVec(x: v128): v128 {
-  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-104.0)), f32x4.splat(89.0));
-  const shifted = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
-  const n = f32x4.sub(shifted, f32x4.splat(12582912.0));
-  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1.0));
-  const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000)); // bits of 1.5·2^23
+  const k = EXP_CONSTS; // broadcast loads, for the reason given at expNonPositiveVec
+  x = f32x4.pmin(f32x4.pmax(x, v128.load32_splat(k)), v128.load32_splat(k + 4));
+  const magic = v128.load32_splat(k + 12);
+  const shifted = f32x4.add(f32x4.mul(x, v128.load32_splat(k + 8)), magic);
+  const n = f32x4.sub(shifted, magic);
+  let r = f32x4.sub(x, f32x4.mul(n, v128.load32_splat(k + 16)));
+  r = f32x4.sub(r, f32x4.mul(n, v128.load32_splat(k + 20)));
+  let p = v128.load32_splat(k + 24);
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(k + 28));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(k + 32));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(k + 36));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(k + 40));
+  p = f32x4.add(f32x4.mul(p, r), v128.load32_splat(k + 44));
+  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), v128.load32_splat(k + 48));
+  const ni = i32x4.sub(shifted, v128.load32_splat(EXP_INT_CONSTS)); // bits of 1.5·2^23
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
-  const s1 = i32x4.shl(i32x4.add(n1, i32x4.splat(127)), 23);
-  const s2 = i32x4.shl(i32x4.add(n2, i32x4.splat(127)), 23);
+  const bias = v128.load32_splat(EXP_INT_CONSTS + 4);
+  const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
 }
 
+// clamp low, clamp high, log2(e), 1.5·2^23, ln2 hi, ln2 lo, Cephes p6..p1, 1
+const EXP_CONSTS = memory.data<f32>([-104.0, 89.0, 1.44269504088896341, 12582912.0, 0.693359375, -2.12194440e-4,
+  1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1, 1.0]);
+// bits of 1.5·2^23, exponent bias
+const EXP_INT_CONSTS = memory.data<i32>([0x4b400000, 127]);
 
 // Row maximum ignoring NaN (pmax is one instruction; wasm's NaN-propagating max is several and
 // made this pass 3x slower). Callers subtract it and exponentiate, so a NaN in the row still turns
