@@ -1,5 +1,6 @@
 // Memory-bound elementwise, reduction and layout kernels, milliseconds per call on data already
-// resident: add with a row broadcast [4096, 1024] + [1024], exact-erf GELU on 1M elements, row sums
+// resident: add with a row broadcast [4096, 1024] + [1024], mul with a column broadcast
+// [4096, 1024] · [4096, 1] (inner stride 0: a scalar per row), exact-erf GELU on 1M elements, row sums
 // and column sums of [4096, 1024], transpose of [1024, 1024]. tessera's simd and relaxed builds
 // beside tfjs-backend-wasm 4.22 (SIMD, one thread; GELU composed from its Erf kernel, as tfjs has
 // no fused GELU) and plain JS loops; ratios are tfjs time / tessera time (> 1: tessera faster).
@@ -10,7 +11,7 @@ import { loadRuntime } from "../dist/runtime/wasm.js";
 
 const BENCH = "elementwise";
 const ROWS = 4096, COLS = 1024, N_GELU = 1 << 20, N_T = 1024;
-const GELU = 7, ADD = 0, SUM = 0;
+const GELU = 7, ADD = 0, MUL = 2, SUM = 0;
 
 function randomF32(len, seed) {
   const x = new Float32Array(len);
@@ -38,6 +39,11 @@ async function tesseraCases(build) {
       const shape = putI32([ROWS, COLS]), as = putI32([COLS, 1]), bs = putI32([0, 1]);
       return () => e.binaryBroadcastF32(ADD, a, b, out, 2, shape, as, bs);
     },
+    mulCol: () => {
+      const a = put(randomF32(ROWS * COLS, 1)), b = put(randomF32(ROWS, 2)), out = rt.arena.alloc(ROWS * COLS * 4);
+      const shape = putI32([ROWS, COLS]), as = putI32([COLS, 1]), bs = putI32([1, 0]);
+      return () => e.binaryBroadcastF32(MUL, a, b, out, 2, shape, as, bs);
+    },
     gelu: () => {
       const x = put(randomF32(N_GELU, 3)), out = rt.arena.alloc(N_GELU * 4);
       return () => e.unaryF32(GELU, x, out, N_GELU, 0);
@@ -64,6 +70,10 @@ async function tfjsCases() {
     add: () => {
       const a = tf.tensor2d(randomF32(ROWS * COLS, 1), [ROWS, COLS]), b = tf.tensor1d(randomF32(COLS, 2));
       return () => tf.add(a, b).dispose();
+    },
+    mulCol: () => {
+      const a = tf.tensor2d(randomF32(ROWS * COLS, 1), [ROWS, COLS]), b = tf.tensor2d(randomF32(ROWS, 2), [ROWS, 1]);
+      return () => tf.mul(a, b).dispose();
     },
     gelu: () => {
       const x = tf.tensor1d(randomF32(N_GELU, 3));
@@ -95,6 +105,12 @@ const plainCases = {
     const a = randomF32(ROWS * COLS, 1), b = randomF32(COLS, 2), out = new Float32Array(ROWS * COLS);
     return () => {
       for (let r = 0; r < ROWS; r++) for (let c = 0, o = r * COLS; c < COLS; c++) out[o + c] = a[o + c] + b[c];
+    };
+  },
+  mulCol: () => {
+    const a = randomF32(ROWS * COLS, 1), b = randomF32(ROWS, 2), out = new Float32Array(ROWS * COLS);
+    return () => {
+      for (let r = 0; r < ROWS; r++) for (let c = 0, o = r * COLS, s = b[r]; c < COLS; c++) out[o + c] = a[o + c] * s;
     };
   },
   gelu: () => {
@@ -133,6 +149,7 @@ const plainCases = {
 
 const CASES = [
   ["add", "add [4096,1024]+[1024]"],
+  ["mulCol", "mul [4096,1024]*[4096,1]"],
   ["gelu", "gelu 1M"],
   ["rowSum", "sum rows 4096x1024"],
   ["colSum", "sum cols 4096x1024"],
