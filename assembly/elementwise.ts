@@ -275,13 +275,20 @@ export function binaryScalarF32(op: i32, a: usize, s: f32, out: usize, n: i32, s
   for (; i < n; i++) stf(out, i, binaryScalar(op, ldf(a, i), s));
 }
 
-// The innermost run of `len` elements with element strides sa, sb: the contiguous and one-side
-// broadcast patterns reuse the SIMD kernels above, anything else goes element by element.
+// The innermost run of `len` elements with element strides sa, sb: the contiguous, one-side and
+// both-side broadcast patterns run in SIMD, anything else (a permuted operand) element by element.
 function binaryRun(op: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, len: i32): void {
   if (sa == 1 && sb == 1) binaryF32(op, a, b, out, len);
   else if (sa == 1 && sb == 0) binaryScalarF32(op, a, load<f32>(b), out, len, 0);
   else if (sa == 0 && sb == 1) binaryScalarF32(op, b, load<f32>(a), out, len, 1);
-  else {
+  else if (sa == 0 && sb == 0) {
+    const v = binaryScalar(op, load<f32>(a), load<f32>(b));
+    const vv = splat(v);
+    const n4 = len & ~3;
+    let i = 0;
+    for (; i < n4; i += 4) st(out, i, vv);
+    for (; i < len; i++) stf(out, i, v);
+  } else {
     const da = <usize>sa << 2, db = <usize>sb << 2;
     for (let i = 0; i < len; i++) {
       stf(out, i, binaryScalar(op, load<f32>(a), load<f32>(b)));

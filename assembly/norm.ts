@@ -1,11 +1,9 @@
 // Layer normalisation over the last `cols` values of each row, as torch.nn.functional.layer_norm:
 // biased variance, eps inside the square root. Two passes (mean, then Σ(x − mean)²) rather than
 // E[x²] − mean², which cancels badly for rows with a large mean. The forward saves mean and 1/std.
-// Every row sum keeps several independent accumulators (one add chain is latency-bound), and the
-// affine variants get their own loops so no per-vector test of gamma/beta remains.
 import { hsum, rowSum } from "./vmath";
 
-// Σ (x − mu)² over one row, two accumulators over pairs of vectors.
+// Σ (x − mu)² over one row, two accumulators over pairs of vectors (one add chain is latency-bound).
 @inline function rowSumSqDev(p: usize, cols: i32, mu: f32): f32 {
   const mv = f32x4.splat(mu);
   let a0 = f32x4.splat(0);
@@ -32,7 +30,8 @@ import { hsum, rowSum } from "./vmath";
   return s;
 }
 
-// x, y: [rows, cols]; gamma, beta: [cols] or 0 (absent); mean, rstd: [rows] outputs; rows may be 0
+// x, y: [rows, cols]; gamma, beta: [cols] or 0 (absent); mean, rstd: [rows] outputs; rows may be 0.
+// The affine cases get their own loops so no per-vector test of gamma/beta remains.
 export function layerNormForwardF32(x: usize, gamma: usize, beta: usize, y: usize, mean: usize, rstd: usize,
   rows: i32, cols: i32, eps: f32): void {
   const c4 = cols & ~3;

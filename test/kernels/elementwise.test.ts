@@ -298,4 +298,17 @@ describe.each(BUILDS)("elementwise kernels on the %s build", (build) => {
     release(rt, pa, pb, psh, pas, pbs);
     for (let i = 0; i < 30; i++) expectBinary(rt.build, `aliased [${i}]`, "sub", A[i], Bv[i % 5], got[i]);
   });
+
+  it("broadcast: both operands expanded along the inner dim (strides 0 and 0), rows 1..9 long", async () => {
+    const rt = await runtimeP;
+    for (let n = 1; n <= 9; n++) {
+      const A = randomF32(3, n), Bv = randomF32(3, n + 50);
+      const pa = putF32(rt, A), pb = putF32(rt, Bv), po = allocF32(rt, 3 * n);
+      const psh = putI32(rt, [3, n]), ps = putI32(rt, [1, 0]);
+      rt.exports.binaryBroadcastF32(B.div, pa, pb, po, 2, psh, ps, ps);
+      const got = readF32(rt, po, 3 * n);
+      release(rt, pa, pb, po, psh, ps);
+      for (let i = 0; i < 3 * n; i++) expectBinary(rt.build, `expanded n=${n} [${i}]`, "div", A[Math.floor(i / n)], Bv[Math.floor(i / n)], got[i]);
+    }
+  });
 });
