@@ -114,9 +114,12 @@ const EXP_INT_CONSTS = memory.data<i32>([0x4b400000, 127]);
   return (f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1)) + (f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
 }
 
-// Σ e^(x − m) over one row without storing anything (log-softmax, log-sum-exp), unrolled like
-// softmax's exp pass: four independent exp chains per iteration, two accumulators.
-@inline export function rowExpSum(p: usize, cols: i32, m: f32): f32 {
+// Σ e^(x − m) over one row; also writes each e^(x − m) to `out` unless out is 0 (softmax stores,
+// log-softmax and log-sum-exp only sum; inlined with a constant 0 the stores disappear). A row of
+// −inf (m = −inf) gives NaN, like torch. Unrolled by four vectors with two accumulators: the exp
+// polynomial is one long dependency chain, and independent chains side by side keep the SIMD
+// units busy.
+@inline export function rowExpSum(p: usize, cols: i32, m: f32, out: usize = 0): f32 {
   const mv = f32x4.splat(m);
   let acc0 = f32x4.splat(0);
   let acc1 = f32x4.splat(0);
@@ -124,13 +127,31 @@ const EXP_INT_CONSTS = memory.data<i32>([0x4b400000, 127]);
   const c4 = cols & ~3;
   let j = 0;
   for (; j < c16; j += 16) {
-    const o = p + (<usize>j << 2);
-    acc0 = f32x4.add(acc0, f32x4.add(expNonPositiveVec(f32x4.sub(v128.load(o), mv)), expNonPositiveVec(f32x4.sub(v128.load(o, 16), mv))));
-    acc1 = f32x4.add(acc1, f32x4.add(expNonPositiveVec(f32x4.sub(v128.load(o, 32), mv)), expNonPositiveVec(f32x4.sub(v128.load(o, 48), mv))));
+    const o = <usize>j << 2;
+    const e0 = expNonPositiveVec(f32x4.sub(v128.load(p + o), mv));
+    const e1 = expNonPositiveVec(f32x4.sub(v128.load(p + o, 16), mv));
+    const e2 = expNonPositiveVec(f32x4.sub(v128.load(p + o, 32), mv));
+    const e3 = expNonPositiveVec(f32x4.sub(v128.load(p + o, 48), mv));
+    if (out) {
+      v128.store(out + o, e0);
+      v128.store(out + o, e1, 16);
+      v128.store(out + o, e2, 32);
+      v128.store(out + o, e3, 48);
+    }
+    acc0 = f32x4.add(acc0, f32x4.add(e0, e1));
+    acc1 = f32x4.add(acc1, f32x4.add(e2, e3));
   }
-  for (; j < c4; j += 4) acc0 = f32x4.add(acc0, expNonPositiveVec(f32x4.sub(v128.load(p + (<usize>j << 2)), mv)));
+  for (; j < c4; j += 4) {
+    const e = expNonPositiveVec(f32x4.sub(v128.load(p + (<usize>j << 2)), mv));
+    if (out) v128.store(out + (<usize>j << 2), e);
+    acc0 = f32x4.add(acc0, e);
+  }
   let s = hsum(f32x4.add(acc0, acc1));
-  for (; j < cols; j++) s += f32x4.extract_lane(expNonPositiveVec(f32x4.splat(load<f32>(p + (<usize>j << 2)) - m)), 0);
+  for (; j < cols; j++) {
+    const e = f32x4.extract_lane(expNonPositiveVec(f32x4.splat(load<f32>(p + (<usize>j << 2)) - m)), 0);
+    if (out) store<f32>(out + (<usize>j << 2), e);
+    s += e;
+  }
   return s;
 }
 
