@@ -5,6 +5,8 @@
 // BpeTrainer (Sennrich et al. 2016): pair occurrence lists, a lazy max-heap, per-merge updates.
 // Nothing here allocates: every buffer comes from the caller (src/tokenizers/).
 
+import { bytesEqual, hashBytes, prefix8 } from "./bytekeys";
+
 const EMPTY: i32 = -1;
 
 @inline function mixPair(a: i32, b: i32): u32 {
@@ -68,50 +70,55 @@ export function bpeTableRank(table: usize, mask: i32, left: i32, right: i32): i3
   return e == 0 ? -1 : load<i32>(e, 8);
 }
 
-// ---- byte-string hash (token bytes → token index), used to derive merge pairs from tiktoken ranks ----
+// ---- byte-string hash (token bytes → token): tiktoken's whole-piece lookup, and the source of its
+// merge pairs. A slot is 16 bytes {first 8 bytes zero-padded, id, token index << 8 | min(len, 255)}
+// (token index -1: empty), so finding a piece of up to 8 bytes — most of them — touches one slot
+// rather than a slot, the offsets, the bytes and the ids. Keys are read 8 bytes at a time
+// (bytekeys.ts): the callers' buffers have 8 bytes of slack. ----
 
-@inline function hashBytes(p: usize, n: i32): u32 {
-  let h: u32 = 0x811C9DC5;
-  for (let i = 0; i < n; i++) h = (h ^ <u32>load<u8>(p + <usize>i)) * 0x01000193;
-  return h ^ (h >> 16);
+// Slot of p[0, n) (first = prefix8(p, n)), or 0 when absent.
+@inline function bytesSlot(byteHash: usize, mask: i32, bytes: usize, offsets: usize, p: usize, n: i32, first: u64): usize {
+  let i = <i32>(hashBytes(p, n, first) & <u32>mask);
+  const short = n < 255 ? n : 255;
+  while (true) {
+    const slot = byteHash + (<usize>i << 4);
+    const meta = load<i32>(slot, 12);
+    if (meta == -1) return 0;
+    if ((meta & 255) == short && load<u64>(slot) == first) {
+      if (n <= 8) return slot;
+      const t = meta >> 8;
+      const s = load<i32>(offsets + (<usize>t << 2));
+      if (load<i32>(offsets + (<usize>t << 2), 4) - s == n && bytesEqual(bytes + <usize>s + 8, p + 8, n - 8)) return slot;
+    }
+    i = (i + 1) & mask;
+  }
 }
 
-@inline function bytesEqual(a: usize, b: usize, n: i32): bool {
-  return memory.compare(a, b, <usize>n) == 0;
-}
-
-// Token t's bytes are bytes[offsets[t] .. offsets[t+1]). byteHash: [capacity] i32, capacity a power
-// of two ≥ 2·nTokens. Returns -1 on success or the index of a token whose bytes repeat an earlier one.
-export function bpeBytesHashBuild(byteHash: usize, mask: i32, bytes: usize, offsets: usize, nTokens: i32): i32 {
-  for (let i = 0; i <= mask; i++) store<i32>(byteHash + (<usize>i << 2), EMPTY);
+// Token t's bytes are bytes[offsets[t] .. offsets[t+1]) with id ids[t]. byteHash: [capacity] slots
+// of 16 bytes, capacity a power of two ≥ 2·nTokens. Returns -1 on success or the index of a token
+// whose bytes repeat an earlier one.
+export function bpeBytesHashBuild(byteHash: usize, mask: i32, bytes: usize, offsets: usize, ids: usize, nTokens: i32): i32 {
+  for (let i = 0; i <= mask; i++) store<i32>(byteHash + (<usize>i << 4), -1, 12);
   for (let t = 0; t < nTokens; t++) {
     const s = load<i32>(offsets + (<usize>t << 2));
     const n = load<i32>(offsets + (<usize>t << 2), 4) - s;
-    let i = <i32>(hashBytes(bytes + <usize>s, n) & <u32>mask);
-    while (true) {
-      const slot = byteHash + (<usize>i << 2);
-      const u = load<i32>(slot);
-      if (u == EMPTY) { store<i32>(slot, t); break; }
-      const us = load<i32>(offsets + (<usize>u << 2));
-      const un = load<i32>(offsets + (<usize>u << 2), 4) - us;
-      if (un == n && bytesEqual(bytes + <usize>us, bytes + <usize>s, n)) return t;
-      i = (i + 1) & mask;
-    }
+    const p = bytes + <usize>s;
+    const first = prefix8(p, n);
+    if (bytesSlot(byteHash, mask, bytes, offsets, p, n, first) != 0) return t;
+    let i = <i32>(hashBytes(p, n, first) & <u32>mask);
+    while (load<i32>(byteHash + (<usize>i << 4), 12) != -1) i = (i + 1) & mask;
+    const slot = byteHash + (<usize>i << 4);
+    store<u64>(slot, first);
+    store<i32>(slot, load<i32>(ids + (<usize>t << 2)), 8);
+    store<i32>(slot, (t << 8) | (n < 255 ? n : 255), 12);
   }
   return -1;
 }
 
-// Token index whose bytes equal p[0..n), or -1.
+// Id of the token whose bytes equal p[0..n), or -1.
 export function bpeBytesLookup(byteHash: usize, mask: i32, bytes: usize, offsets: usize, p: usize, n: i32): i32 {
-  let i = <i32>(hashBytes(p, n) & <u32>mask);
-  while (true) {
-    const u = load<i32>(byteHash + (<usize>i << 2));
-    if (u == EMPTY) return -1;
-    const us = load<i32>(offsets + (<usize>u << 2));
-    const un = load<i32>(offsets + (<usize>u << 2), 4) - us;
-    if (un == n && bytesEqual(bytes + <usize>us, p, n)) return u;
-    i = (i + 1) & mask;
-  }
+  const slot = bytesSlot(byteHash, mask, bytes, offsets, p, n, prefix8(p, n));
+  return slot == 0 ? -1 : load<i32>(slot, 8);
 }
 
 // tiktoken ranks merge byte strings, not pairs: parts A, B merge when the bytes A+B are a token.
@@ -131,7 +138,7 @@ export function bpeTableFromTokens(table: usize, mask: i32, byteHash: usize, has
       if (a < 0) continue;
       const b = bpeBytesLookup(byteHash, hashMask, bytes, offsets, p + <usize>k, n - k);
       if (b < 0) continue;
-      added += bpeTableInsert(table, mask, load<i32>(ids + (<usize>a << 2)), load<i32>(ids + (<usize>b << 2)), rank, rank);
+      added += bpeTableInsert(table, mask, a, b, rank, rank);
     }
   }
   return added;

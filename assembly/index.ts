@@ -6,6 +6,7 @@ export * from "./reduce";
 export * from "./layout";
 export * from "./embedding";
 export * from "./bpe";
+export * from "./pretokenize";
 export * from "./softmax";
 export * from "./norm";
 export * from "./loss";

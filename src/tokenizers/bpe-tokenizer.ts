@@ -8,8 +8,9 @@
 import { fail, TesseraError, checkInt } from "../errors.js";
 import { heapI32 } from "../runtime/wasm.js";
 import { bytesToByteLevel, byteLevelToBytes, checkText, utf8Decode, utf8DecodeStrict, utf8Encode, utf8MapInto, utf8UnitLength } from "./byte-level.js";
-import { MergeTable } from "./merge-table.js";
-import { compilePattern, forEachPiece, normalize, type NormalizeOptions, type PatternSpec } from "./pre-tokenizers.js";
+import { MergeTable, TokenBytesIndex } from "./merge-table.js";
+import { Cl100kEncoder } from "./cl100k-encoder.js";
+import { compilePattern, forEachPiece, normalize, PATTERNS, type NormalizeOptions, type PatternSpec } from "./pre-tokenizers.js";
 import { SpecialTokens, type SpecialOptions } from "./special-tokens.js";
 import { encodeBatch, type BatchEncoding, type BatchOptions, type Template, type TextInput } from "./batch.js";
 import type { TrainOptions } from "./bpe-train.js";
@@ -75,6 +76,9 @@ export class BPETokenizer {
   private readonly unkId: number;
   private readonly wholeToken = new Map<string, number>();
   private readonly cache = new Map<string, number | number[]>();
+  /** Whole-text encoding in WASM for byte-level cl100k tokenizers (cl100k-encoder.ts); else null. */
+  private readonly wasmEncoder: Cl100kEncoder | null = null;
+  private readonly index: TokenBytesIndex | null = null;
   private tokenStrings: string[] | null = null;
   private stringToId: Map<string, number> | null = null;
 
@@ -108,13 +112,16 @@ export class BPETokenizer {
     const unk = cfg.unkToken === undefined ? undefined : this.tokenToId(cfg.unkToken);
     if (cfg.unkToken !== undefined && unk === undefined) fail("E_FORMAT", "unkToken", "a token of the vocabulary", cfg.unkToken);
     this.unkId = unk ?? -1;
-    if (this.tiktokenRanks) {
-      const list: Uint8Array[] = [];
-      const ids: number[] = [];
+    const list: Uint8Array[] = [];
+    const ids: number[] = [];
+    if (this.tiktokenRanks || this.ignoreMerges) {
       cfg.tokens.forEach((b, id) => {
         if (b !== undefined && !this.specialTokens.byId.has(id)) { list.push(b); ids.push(id); }
       });
-      this.table = MergeTable.fromTokens(list, Int32Array.from(ids));
+    }
+    if (this.tiktokenRanks) {
+      this.index = TokenBytesIndex.build(list, Int32Array.from(ids));
+      this.table = MergeTable.fromTokens(this.index);
     } else {
       const m = cfg.merges ?? new Int32Array(0);
       const quads = new Int32Array((m.length / 3) * 4);
@@ -125,6 +132,22 @@ export class BPETokenizer {
         quads[4 * r + 3] = m[3 * r + 2];
       }
       this.table = MergeTable.fromMerges(quads);
+    }
+    if (this.byteLevel && this.re?.source === PATTERNS.cl100k) {
+      // The kernel's whole-piece lookup needs unique token bytes; a vocabulary without them
+      // (possible only in hand-made files) keeps the JS path.
+      if (this.ignoreMerges && this.index === null) {
+        try {
+          this.index = TokenBytesIndex.build(list, Int32Array.from(ids));
+        } catch (e) {
+          if (!(e instanceof TesseraError)) throw e;
+        }
+      }
+      if (!this.ignoreMerges || this.index !== null) this.wasmEncoder = new Cl100kEncoder(this.table, this.index, this.byteToId);
+    }
+    if (this.wasmEncoder === null && this.index !== null) {
+      this.index.dispose();
+      this.index = null;
     }
   }
 
@@ -229,6 +252,10 @@ export class BPETokenizer {
       shift = start - 1;
     }
     const re = this.re;
+    if (!offsets && this.wasmEncoder !== null) {
+      this.wasmEncoder.encode(from === 0 && to === src.length ? src : src.slice(from, to), out);
+      return;
+    }
     if (!offsets && re !== null) {
       // The hot path, inlined: regex piece → cache hit (one id stored as a number) → else merge.
       const slice = from === 0 && to === src.length ? src : src.slice(from, to);
@@ -363,6 +390,8 @@ export class BPETokenizer {
   /** Frees the WASM tables; the tokenizer is unusable afterwards. */
   dispose(): void {
     this.table.dispose();
+    this.wasmEncoder?.dispose();
+    this.index?.dispose();
   }
 
   /** @internal for tokenizer.json export */

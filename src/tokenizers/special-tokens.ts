@@ -38,6 +38,12 @@ function toSet(arg: string, v: SpecialSet, all: Map<string, number>): Set<string
   return out;
 }
 
+/** "all" / "none" for option values that name those sets (an empty list is "none"); else null. */
+function plainKey(v: SpecialSet): "all" | "none" | null {
+  if (v === "all" || v === "none") return v === "all" ? "all" : "none";
+  return Array.isArray(v) && v.length === 0 ? "none" : null;
+}
+
 /** A segment of text: ordinary text [start, end), or a special token id (start..end is its text). */
 export interface Segment {
   start: number;
@@ -49,6 +55,9 @@ export class SpecialTokens {
   readonly map: Map<string, number>;
   readonly byId = new Map<number, string>();
   private regexCache = new Map<string, RegExp | null>();
+  // The two regexes for option values that name a fixed set ("all", "none", absent, an empty
+  // list), keyed by those values: skips rebuilding the sets on every call of encode.
+  private plainCache = new Map<string, { allowed: RegExp | null; disallowed: RegExp | null }>();
 
   constructor(map: Map<string, number>) {
     this.map = map;
@@ -66,16 +75,30 @@ export class SpecialTokens {
     return re;
   }
 
-  /** Splits text into ordinary and special segments, raising E_TOKEN for a disallowed special. */
-  segments(text: string, opts: SpecialOptions | undefined, defaultAllowed: "all" | "none"): Segment[] {
-    if (this.map.size === 0) return [{ start: 0, end: text.length, special: -1 }];
+  private regexes(opts: SpecialOptions | undefined, defaultAllowed: "all" | "none"): { allowed: RegExp | null; disallowed: RegExp | null } {
+    const a = plainKey(opts?.allowedSpecial ?? defaultAllowed);
+    const d = plainKey(opts?.disallowedSpecial ?? "all");
+    const key = a !== null && d !== null ? `${a} ${d}` : null;
+    const hit = key === null ? undefined : this.plainCache.get(key);
+    if (hit !== undefined) return hit;
     const allowed = toSet("allowedSpecial", opts?.allowedSpecial ?? defaultAllowed, this.map);
     const dis = opts?.disallowedSpecial ?? "all";
     const disallowed = dis === "all" ? new Set([...this.map.keys()].filter((t) => !allowed.has(t))) : toSet("disallowedSpecial", dis, this.map);
-    if (disallowed.size > 0) {
-      const re = this.cachedRegex(disallowed)!;
-      re.lastIndex = 0;
-      const m = re.exec(text);
+    const out = {
+      allowed: allowed.size > 0 ? this.cachedRegex(allowed) : null,
+      disallowed: disallowed.size > 0 ? this.cachedRegex(disallowed) : null,
+    };
+    if (key !== null) this.plainCache.set(key, out);
+    return out;
+  }
+
+  /** Splits text into ordinary and special segments, raising E_TOKEN for a disallowed special. */
+  segments(text: string, opts: SpecialOptions | undefined, defaultAllowed: "all" | "none"): Segment[] {
+    if (this.map.size === 0) return [{ start: 0, end: text.length, special: -1 }];
+    const { allowed, disallowed } = this.regexes(opts, defaultAllowed);
+    if (disallowed !== null) {
+      disallowed.lastIndex = 0;
+      const m = disallowed.exec(text);
       if (m !== null) {
         throw new TesseraError("E_TOKEN",
           `text: expected no disallowed special token (pass allowedSpecial: ["${m[0]}"] or "all" to encode it as one token, ` +
@@ -83,12 +106,11 @@ export class SpecialTokens {
       }
     }
     const out: Segment[] = [];
-    const re = allowed.size > 0 ? this.cachedRegex(allowed) : null;
     let start = 0;
-    if (re !== null) {
-      re.lastIndex = 0;
+    if (allowed !== null) {
+      allowed.lastIndex = 0;
       let m: RegExpExecArray | null;
-      while ((m = re.exec(text)) !== null) {
+      while ((m = allowed.exec(text)) !== null) {
         if (m.index > start) out.push({ start, end: m.index, special: -1 });
         out.push({ start: m.index, end: m.index + m[0].length, special: this.map.get(m[0])! });
         start = m.index + m[0].length;
