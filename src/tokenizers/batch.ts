@@ -129,7 +129,7 @@ export function encodeBatch(tok: BatchSource, inputs: TextInput[], options: Batc
       for (let k = 0; k < n; k++) {
         row.ids.push(enc.ids[k]);
         row.types.push(typeId);
-        row.offsets.push(enc.offsets ? enc.offsets[k] : [0, 0]);
+        if (wantOffsets) row.offsets.push(enc.offsets![k]);
       }
     };
     if (!items) {
@@ -140,7 +140,7 @@ export function encodeBatch(tok: BatchSource, inputs: TextInput[], options: Batc
         if ("special" in item) {
           row.ids.push(specialId(item.special));
           row.types.push(item.typeId);
-          row.offsets.push([0, 0]);
+          if (wantOffsets) row.offsets.push([0, 0]);
         } else if (item.sequence === "A") put(a, na, item.typeId);
         else if (b) put(b, nb, item.typeId);
       }
@@ -166,7 +166,7 @@ export function encodeBatch(tok: BatchSource, inputs: TextInput[], options: Batc
       const mask = fill(new Array<number>(r.ids.length).fill(1), 0);
       r.ids = fill(r.ids, padId);
       r.types = fill(r.types, 0);
-      r.offsets = fill(r.offsets, [0, 0] as [number, number]);
+      if (wantOffsets) r.offsets = fill(r.offsets, [0, 0] as [number, number]);
       (r as Row & { mask?: number[] }).mask = mask;
     }
   }
