@@ -18,15 +18,13 @@ const OTHER: i32 = 5; // [^\s\p{L}\p{N}]
 // Bytes in the code point last read by classAt.
 let cpLen: i32 = 1;
 
-// Class of the code point at byte i of valid UTF-8 text[0, n), or 0 past the end.
-@inline function classAt(text: usize, i: i32, n: i32, classes: usize): i32 {
-  if (i >= n) return 0;
-  const p = text + <usize>i;
+// The code point at p of valid UTF-8, its byte count in cpLen; above U+10FFFF reads as U+FFFD.
+@inline function codePointAt(p: usize): u32 {
   const b0 = <u32>load<u8>(p);
   let cp: u32;
   if (b0 < 0x80) {
     cpLen = 1;
-    return <i32>load<u8>(classes + <usize>b0);
+    return b0;
   } else if (b0 < 0xE0) {
     cp = ((b0 & 0x1F) << 6) | (<u32>load<u8>(p, 1) & 0x3F);
     cpLen = 2;
@@ -37,7 +35,13 @@ let cpLen: i32 = 1;
     cp = ((b0 & 0x07) << 18) | ((<u32>load<u8>(p, 1) & 0x3F) << 12) | ((<u32>load<u8>(p, 2) & 0x3F) << 6) | (<u32>load<u8>(p, 3) & 0x3F);
     cpLen = 4;
   }
-  return <i32>load<u8>(classes + <usize>(cp < 0x110000 ? cp : <u32>0xFFFD));
+  return cp < 0x110000 ? cp : 0xFFFD;
+}
+
+// Class of the code point at byte i of valid UTF-8 text[0, n), or 0 past the end.
+@inline function classAt(text: usize, i: i32, n: i32, classes: usize): i32 {
+  if (i >= n) return 0;
+  return <i32>load<u8>(classes + <usize>codePointAt(text + <usize>i));
 }
 
 @inline function runEnd(text: usize, i: i32, n: i32, classes: usize, k: i32): i32 {
@@ -226,16 +230,9 @@ export function bpeEncodeCl100k(text: usize, n: i32, classes: usize, byteToId: u
 // classifies them), into out[0, max); returns how many (stops at max).
 export function cl100kUnclassified(text: usize, n: i32, classes: usize, out: usize, max: i32): i32 {
   let k = 0;
-  let i = 0;
-  while (i < n && k < max) {
-    const b0 = <u32>load<u8>(text + <usize>i);
-    if (b0 < 0x80) { i++; continue; }
-    const p = text + <usize>i;
-    let cp: u32;
-    if (b0 < 0xE0) { cp = ((b0 & 0x1F) << 6) | (<u32>load<u8>(p, 1) & 0x3F); i += 2; }
-    else if (b0 < 0xF0) { cp = ((b0 & 0x0F) << 12) | ((<u32>load<u8>(p, 1) & 0x3F) << 6) | (<u32>load<u8>(p, 2) & 0x3F); i += 3; }
-    else { cp = ((b0 & 0x07) << 18) | ((<u32>load<u8>(p, 1) & 0x3F) << 12) | ((<u32>load<u8>(p, 2) & 0x3F) << 6) | (<u32>load<u8>(p, 3) & 0x3F); i += 4; }
-    if (cp < 0x110000 && load<u8>(classes + <usize>cp) == 0) {
+  for (let i = 0; i < n && k < max; i += cpLen) {
+    const cp = codePointAt(text + <usize>i);
+    if (load<u8>(classes + <usize>cp) == 0) {
       store<u8>(classes + <usize>cp, 255);
       store<i32>(out + (<usize>k << 2), <i32>cp);
       k++;
