@@ -1,7 +1,7 @@
 // Ops as free functions, like torch.nn.functional and torch.* (re-exports only).
 export { add, sub, mul, div, neg, exp, log, sqrt, tanh, sigmoid, relu, gelu, silu, abs, square, pow } from "./elementwise.js";
 export { sum, mean, max, min, argmax, argmin } from "./reduce.js";
-export { reshape, permute, transpose, slice, expand, concat, gather, unsqueeze, squeeze, clone, detach } from "./layout.js";
+export { reshape, permute, transpose, slice, expand, concat, gather, takeAlongDim, unsqueeze, squeeze, clone, detach } from "./layout.js";
 export { matmul, linear } from "./matmul.js";
 export { softmax, logSoftmax } from "./softmax.js";
 export { layerNorm } from "./norm.js";

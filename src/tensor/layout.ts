@@ -190,6 +190,41 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   });
 }
 
+/**
+ * torch.gather(x, dim, indices): out[i][j][k] = x[i][indices[i][j][k]][k] for dim 1 (likewise for
+ * any dim). indices has x's rank and, off `dim`, sizes no larger than x's; out has its shape. The
+ * gradient adds each element of dOut into the picked position (repeats add up).
+ */
+export function takeAlongDim(x: Tensor, indices: Tensor, dim: number): Tensor {
+  checkFloat("takeAlongDim: input", checkTensor("takeAlongDim: input", x));
+  const d = normAxis("takeAlongDim: dim", dim, x.ndim);
+  const idx = checkIndices("takeAlongDim", indices, x.shape[d]);
+  if (idx.ndim !== x.ndim || idx.shape.some((n, i) => i !== d && n > x.shape[i])) {
+    fail("E_SHAPE", "takeAlongDim: indices", `rank ${x.ndim} with sizes at most [${x.shape.map((n, i) => (i === d ? "any" : n)).join(", ")}]`, idx.shape);
+  }
+  // Flat offsets into x of every picked element, then a width-1 gather over x's elements.
+  const xs = stridesOf(x.shape);
+  const n = idx.size;
+  const flat = Tensor.empty(idx.shape, "int32");
+  const src = heapI32();
+  const ip = idx.ptr >>> 2;
+  const fp = flat.ptr >>> 2;
+  const pos = new Array<number>(idx.ndim).fill(0);
+  for (let e = 0; e < n; e++) {
+    let off = 0;
+    for (let a = 0; a < idx.ndim; a++) off += (a === d ? src[ip + e] : pos[a]) * xs[a];
+    src[fp + e] = off;
+    for (let a = idx.ndim - 1; a >= 0 && ++pos[a] === idx.shape[a]; a--) pos[a] = 0;
+  }
+  const out = Tensor.empty(idx.shape);
+  cpuBackend().embeddingGatherF32(x.ptr, flat.ptr, out.ptr, n, 1);
+  return record("takeAlongDim", out, [x], (g) => {
+    const dx = zeros(x.shape);
+    cpuBackend().embeddingScatterAddF32(g.ptr, flat.ptr, dx.ptr, n, 1);
+    return [dx];
+  }, [flat]);
+}
+
 export function cast(x: Tensor, dtype: DType): Tensor {
   checkTensor("cast: input", x);
   if (dtype !== "float32" && dtype !== "int32") fail("E_DTYPE", "cast: dtype", '"float32" or "int32"', dtype);

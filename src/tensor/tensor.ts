@@ -152,7 +152,10 @@ export class Tensor {
   expand(...shape: number[] | [number[]]): Tensor { return lay.expand(this, shape.flat()); }
   unsqueeze(dim: number): Tensor { return lay.unsqueeze(this, dim); }
   squeeze(dim?: number): Tensor { return lay.squeeze(this, dim); }
+  /** Slices along axis picked by indices of any shape (torch.index_select, tf.gather). */
   gather(indices: Tensor, axis = 0): Tensor { return lay.gather(this, indices, axis); }
+  /** torch.gather(this, dim, indices): one element per index, indices of the same rank. */
+  takeAlongDim(indices: Tensor, dim: number): Tensor { return lay.takeAlongDim(this, indices, dim); }
   toFloat(): Tensor { return lay.cast(this, "float32"); }
   toInt(): Tensor { return lay.cast(this, "int32"); }
 

@@ -68,6 +68,7 @@ describe("gradcheck", () => {
   check("mseLoss", (a, b) => F.mseLoss(a, b), () => [input([3, 2]), input([3, 2])]);
   check("bce with logits", (a) => F.binaryCrossEntropyWithLogits(a, tensor([[1, 0], [0, 1]])), () => [input([2, 2])]);
   check("embedding", (w) => tensor([[0, 2], [2, 1]], undefined, { dtype: "int32" }).embedding(w), () => [input([3, 4])]);
+  check("takeAlongDim dim 1", (x) => x.takeAlongDim(tensor([[[1], [0], [2]], [[2], [2], [0]]], undefined, { dtype: "int32" }), 1), () => [input([2, 3, 2])]);
   check("gather axis 1", (x) => x.gather(tensor([2, 0, 2], undefined, { dtype: "int32" }), 1), () => [input([2, 3, 2])]);
   check("reshape", (a) => a.reshape(3, 4).mul(a.reshape(3, 4)), () => [input([2, 6])]);
   check("transpose", (a) => a.transpose(0, 2), () => [input([2, 3, 4])]);
