@@ -108,7 +108,7 @@ export function cl100kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32
 
 // ---- piece cache: the ids of pieces that went through merging, so a word merges once ----
 // cache: i32 {slots, mask, arena, arenaCap, arenaUsed, count}. A slot is 16 bytes {first 8 bytes,
-// arena offset, len << 8 | id count} (-1: empty); the arena holds each piece's bytes (padded to 4)
+// arena offset, id count << 8 | len} (-1: empty), the length in the low byte as in bpe.ts's slots; the arena holds each piece's bytes (padded to 4)
 // then its ids, with 8 bytes of slack at the end. Full (half the slots, or the arena) → cleared.
 
 const CACHE_MAX_PIECE: i32 = 255;
@@ -133,10 +133,10 @@ export function bpePieceCacheClear(cache: usize): void {
     const slot = slots + (<usize>i << 4);
     const meta = load<i32>(slot, 12);
     if (meta == -1) return -1;
-    if ((meta >> 8) == n && load<u64>(slot) == first) {
+    if ((meta & 255) == n && load<u64>(slot) == first) {
       const data = arena + <usize>load<i32>(slot, 8);
       if (n <= 8 || bytesEqual(data + 8, p + 8, n - 8)) {
-        const count = meta & 255;
+        const count = meta >> 8;
         const ids = data + <usize>((n + 3) & ~3);
         for (let j = 0; j < count; j++) store<i32>(out + (<usize>j << 2), load<i32>(ids + (<usize>j << 2)));
         return count;
@@ -161,7 +161,7 @@ function cachePut(cache: usize, p: usize, n: i32, ids: usize, count: i32): void 
   const slot = slots + (<usize>i << 4);
   store<u64>(slot, first);
   store<i32>(slot, used, 8);
-  store<i32>(slot, (n << 8) | count, 12);
+  store<i32>(slot, (count << 8) | n, 12);
   const data = arena + <usize>used;
   memory.copy(data, p, <usize>n);
   memory.copy(data + <usize>((n + 3) & ~3), ids, <usize>count << 2);
@@ -172,7 +172,8 @@ function cachePut(cache: usize, p: usize, n: i32, ids: usize, count: i32): void 
 // Encodes UTF-8 text[pos, n) (cl100k pieces) into out[k..], resuming where a previous call stopped.
 // state: i32 [pos, k, longest] in and out. byteToId: [256] i32 (-1: no token, dropped like the JS
 // path). index: 0, or i32 {hash, mask, bytes, offsets} of the vocabulary's token bytes (bpe.ts) for
-// the whole-piece lookup. cache: the piece cache above. text has 8 bytes of slack past n. scratch holds `cap` symbol ids then bpeMerge's 32·cap bytes (cap even).
+// the whole-piece lookup. cache: the piece cache above. text has 8 bytes of slack past n. scratch
+// holds `cap` symbol ids then bpeMerge's 32·cap bytes (cap even).
 // Returns 0 when done, or 1 when a piece has more than cap bytes: state[2] is its length, and the
 // caller grows the scratch and calls again.
 export function bpeEncodeCl100k(text: usize, n: i32, classes: usize, byteToId: usize, table: usize, mask: i32,

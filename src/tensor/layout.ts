@@ -206,14 +206,14 @@ export function takeAlongDim(x: Tensor, indices: Tensor, dim: number): Tensor {
   const xs = stridesOf(x.shape);
   const n = idx.size;
   const flat = Tensor.empty(idx.shape, "int32");
-  const src = heapI32();
+  const i32 = heapI32();
   const ip = idx.ptr >>> 2;
   const fp = flat.ptr >>> 2;
   const pos = new Array<number>(idx.ndim).fill(0);
   for (let e = 0; e < n; e++) {
     let off = 0;
-    for (let a = 0; a < idx.ndim; a++) off += (a === d ? src[ip + e] : pos[a]) * xs[a];
-    src[fp + e] = off;
+    for (let a = 0; a < idx.ndim; a++) off += (a === d ? i32[ip + e] : pos[a]) * xs[a];
+    i32[fp + e] = off;
     for (let a = idx.ndim - 1; a >= 0 && ++pos[a] === idx.shape[a]; a--) pos[a] = 0;
   }
   const out = Tensor.empty(idx.shape);

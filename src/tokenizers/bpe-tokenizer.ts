@@ -112,16 +112,25 @@ export class BPETokenizer {
     const unk = cfg.unkToken === undefined ? undefined : this.tokenToId(cfg.unkToken);
     if (cfg.unkToken !== undefined && unk === undefined) fail("E_FORMAT", "unkToken", "a token of the vocabulary", cfg.unkToken);
     this.unkId = unk ?? -1;
-    const list: Uint8Array[] = [];
-    const ids: number[] = [];
-    if (this.tiktokenRanks || this.ignoreMerges) {
+    // Whole-text encoding in WASM suits byte-level tokenizers with the cl100k pattern; when they
+    // look pieces up whole first, it needs the token-bytes index (tiktoken ranks build it anyway).
+    const wasmPath = this.byteLevel && this.re?.source === PATTERNS.cl100k;
+    let index: TokenBytesIndex | null = null;
+    if (this.tiktokenRanks || (wasmPath && this.ignoreMerges)) {
+      const list: Uint8Array[] = [];
+      const ids: number[] = [];
       cfg.tokens.forEach((b, id) => {
         if (b !== undefined && !this.specialTokens.byId.has(id)) { list.push(b); ids.push(id); }
       });
+      try {
+        index = TokenBytesIndex.build(list, Int32Array.from(ids));
+      } catch (e) {
+        // Repeated token bytes: an error for tiktoken ranks; a hand-made HF vocabulary keeps the JS path.
+        if (this.tiktokenRanks || !(e instanceof TesseraError)) throw e;
+      }
     }
     if (this.tiktokenRanks) {
-      this.index = TokenBytesIndex.build(list, Int32Array.from(ids));
-      this.table = MergeTable.fromTokens(this.index);
+      this.table = MergeTable.fromTokens(index!);
     } else {
       const m = cfg.merges ?? new Int32Array(0);
       const quads = new Int32Array((m.length / 3) * 4);
@@ -133,21 +142,11 @@ export class BPETokenizer {
       }
       this.table = MergeTable.fromMerges(quads);
     }
-    if (this.byteLevel && this.re?.source === PATTERNS.cl100k) {
-      // The kernel's whole-piece lookup needs unique token bytes; a vocabulary without them
-      // (possible only in hand-made files) keeps the JS path.
-      if (this.ignoreMerges && this.index === null) {
-        try {
-          this.index = TokenBytesIndex.build(list, Int32Array.from(ids));
-        } catch (e) {
-          if (!(e instanceof TesseraError)) throw e;
-        }
-      }
-      if (!this.ignoreMerges || this.index !== null) this.wasmEncoder = new Cl100kEncoder(this.table, this.index, this.byteToId);
-    }
-    if (this.wasmEncoder === null && this.index !== null) {
-      this.index.dispose();
-      this.index = null;
+    if (wasmPath && (!this.ignoreMerges || index !== null)) {
+      this.wasmEncoder = new Cl100kEncoder(this.table, index, this.byteToId);
+      this.index = index;
+    } else {
+      index?.dispose();
     }
   }
 

@@ -62,6 +62,8 @@ export class Cl100kEncoder {
   private readonly byteToId: number;
   private readonly state: number;
   private readonly cache: number;
+  private readonly cacheSlots: number;
+  private readonly cacheArena: number;
   private text = 0;
   private textCap = 0;
   private out = 0;
@@ -84,9 +86,9 @@ export class Cl100kEncoder {
     for (let c = 0; c < 128; c++) u8[this.classes + c] = classOf(c);
     heapI32().set(byteToId, this.byteToId >> 2);
     this.cache = alloc(32);
-    const slots = alloc(CACHE_SLOTS * 16);
-    const arena = alloc(CACHE_ARENA + 16);
-    heapI32().set([slots, CACHE_SLOTS - 1, arena, CACHE_ARENA, 0, 0], this.cache >> 2);
+    this.cacheSlots = alloc(CACHE_SLOTS * 16);
+    this.cacheArena = alloc(CACHE_ARENA + 16);
+    heapI32().set([this.cacheSlots, CACHE_SLOTS - 1, this.cacheArena, CACHE_ARENA, 0, 0], this.cache >> 2);
     kernels().bpePieceCacheClear(this.cache);
     this.growScratch(256);
   }
@@ -155,10 +157,7 @@ export class Cl100kEncoder {
   dispose(): void {
     if (!this.live) return;
     this.live = false;
-    const i32 = heapI32();
-    free(i32[this.cache >> 2]);
-    free(i32[(this.cache >> 2) + 2]);
-    for (const p of [this.cache, this.classes, this.byteToId, this.state, this.text, this.out, this.scratch, this.unclassified]) if (p) free(p);
+    for (const p of [this.cache, this.cacheSlots, this.cacheArena, this.classes, this.byteToId, this.state, this.text, this.out, this.scratch, this.unclassified]) if (p) free(p);
     this.text = this.out = this.scratch = this.unclassified = 0;
   }
 }

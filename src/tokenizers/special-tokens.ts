@@ -40,7 +40,8 @@ function toSet(arg: string, v: SpecialSet, all: Map<string, number>): Set<string
 
 /** "all" / "none" for option values that name those sets (an empty list is "none"); else null. */
 function plainKey(v: SpecialSet): "all" | "none" | null {
-  if (v === "all" || v === "none") return v === "all" ? "all" : "none";
+  if (v === "all") return "all";
+  if (v === "none") return "none";
   return Array.isArray(v) && v.length === 0 ? "none" : null;
 }
 
