@@ -24,3 +24,12 @@
   for (; i < n; i++) if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return false;
   return true;
 }
+
+// Hash of an (left id, right id) pair: the merge table and the training pair table key on it.
+@inline export function mixPair(a: i32, b: i32): u32 {
+  let h = (<u32>a * 0x9E3779B1) ^ (<u32>b * 0x85EBCA77 + 0x165667B1);
+  h ^= h >> 15;
+  h *= 0x2C1B3C6D;
+  h ^= h >> 12;
+  return h;
+}

@@ -2,27 +2,8 @@
 // and under NumPy broadcasting. exp/tanh/sigmoid/gelu/silu run on f32x4 with Cephes-style expf
 // (Moshier, Cephes Math Library) and erfc after Numerical Recipes' `erfcc` (fractional error < 1.2e-7).
 
+import { Binary, Unary } from "./abi";
 import { expNonPositiveVec, expVec, ld, ldf, madd, st, stf } from "./vmath";
-
-const U_NEG = 0;
-const U_EXP = 1;
-const U_LOG = 2;
-const U_SQRT = 3;
-const U_TANH = 4;
-const U_SIGMOID = 5;
-const U_RELU = 6;
-const U_GELU = 7;
-const U_SILU = 8;
-const U_POW = 9;
-const U_ABS = 10;
-const U_SQUARE = 11;
-
-const B_ADD = 0;
-const B_SUB = 1;
-const B_MUL = 2;
-const B_DIV = 3;
-const B_MAX = 4;
-const B_MIN = 5;
 
 @inline function splat(v: f32): v128 {
   return f32x4.splat(v);
@@ -103,17 +84,17 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
 // One op on one vector; `p` is pow's exponent (only 1 and 2 reach here, other powers go scalar).
 @inline function unaryVec(op: i32, v: v128, p: f32): v128 {
   switch (op) {
-    case U_NEG: return f32x4.neg(v);
-    case U_EXP: return expVec(v);
-    case U_SQRT: return f32x4.sqrt(v);
-    case U_TANH: return tanhVec(v);
-    case U_SIGMOID: return sigmoidVec(v);
-    case U_RELU: return v128.and(v, f32x4.gt(v, splat(0.0)));
-    case U_GELU: return geluVec(v);
-    case U_SILU: return f32x4.mul(v, sigmoidVec(v));
-    case U_POW: return p == 1 ? v : f32x4.mul(v, v);
-    case U_ABS: return f32x4.abs(v);
-    case U_SQUARE: return f32x4.mul(v, v);
+    case Unary.neg: return f32x4.neg(v);
+    case Unary.exp: return expVec(v);
+    case Unary.sqrt: return f32x4.sqrt(v);
+    case Unary.tanh: return tanhVec(v);
+    case Unary.sigmoid: return sigmoidVec(v);
+    case Unary.relu: return v128.and(v, f32x4.gt(v, splat(0.0)));
+    case Unary.gelu: return geluVec(v);
+    case Unary.silu: return f32x4.mul(v, sigmoidVec(v));
+    case Unary.pow: return p == 1 ? v : f32x4.mul(v, v);
+    case Unary.abs: return f32x4.abs(v);
+    case Unary.square: return f32x4.mul(v, v);
     default: return v;
   }
 }
@@ -121,25 +102,25 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
 // dy·f'(x), with y = f(x) where it is cheaper.
 @inline function unaryGradVec(op: i32, x: v128, y: v128, dy: v128, p: f32): v128 {
   switch (op) {
-    case U_NEG: return f32x4.neg(dy);
-    case U_EXP: return f32x4.mul(dy, y);
-    case U_LOG: return f32x4.div(dy, x);
-    case U_SQRT: return f32x4.div(f32x4.mul(dy, splat(0.5)), y);
-    case U_TANH: return f32x4.mul(dy, f32x4.sub(splat(1.0), f32x4.mul(y, y)));
-    case U_SIGMOID: return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(splat(1.0), y)));
-    case U_RELU: return v128.and(dy, f32x4.gt(x, splat(0.0)));
-    case U_GELU: return f32x4.mul(dy, geluGradVec(x));
-    case U_SILU: {
+    case Unary.neg: return f32x4.neg(dy);
+    case Unary.exp: return f32x4.mul(dy, y);
+    case Unary.log: return f32x4.div(dy, x);
+    case Unary.sqrt: return f32x4.div(f32x4.mul(dy, splat(0.5)), y);
+    case Unary.tanh: return f32x4.mul(dy, f32x4.sub(splat(1.0), f32x4.mul(y, y)));
+    case Unary.sigmoid: return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(splat(1.0), y)));
+    case Unary.relu: return v128.and(dy, f32x4.gt(x, splat(0.0)));
+    case Unary.gelu: return f32x4.mul(dy, geluGradVec(x));
+    case Unary.silu: {
       const s = sigmoidVec(x);
       return f32x4.mul(dy, f32x4.mul(s, f32x4.add(splat(1.0), f32x4.mul(x, f32x4.sub(splat(1.0), s)))));
     }
-    case U_POW: {
+    case Unary.pow: {
       if (p == 0) return f32x4.splat(0);
       if (p == 1) return dy;
       return f32x4.mul(dy, f32x4.mul(x, splat(2.0))); // p == 2; other powers go scalar
     }
-    case U_ABS: return f32x4.mul(dy, signVec(x));
-    case U_SQUARE: return f32x4.mul(dy, f32x4.mul(x, splat(2.0)));
+    case Unary.abs: return f32x4.mul(dy, signVec(x));
+    case Unary.square: return f32x4.mul(dy, f32x4.mul(x, splat(2.0)));
     default: return dy;
   }
 }
@@ -147,11 +128,11 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
 // x: [n] f32; out: [n] = op(x), may alias x; n may be 0. pow: x^p with C/torch semantics
 // (negative base with integer p is defined, non-integer p gives NaN).
 export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
-  if (op == U_LOG) {
+  if (op == Unary.log) {
     for (let i = 0; i < n; i++) stf(out, i, Mathf.log(ldf(x, i)));
     return;
   }
-  if (op == U_POW && p != 1 && p != 2) {
+  if (op == Unary.pow && p != 1 && p != 2) {
     for (let i = 0; i < n; i++) stf(out, i, Mathf.pow(ldf(x, i), p));
     return;
   }
@@ -159,17 +140,17 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
   let i = 0;
   // One loop per op so the op test stays outside the hot loop.
   switch (op) {
-    case U_NEG: for (; i < n4; i += 4) st(out, i, unaryVec(U_NEG, ld(x, i), p)); break;
-    case U_EXP: for (; i < n4; i += 4) st(out, i, unaryVec(U_EXP, ld(x, i), p)); break;
-    case U_SQRT: for (; i < n4; i += 4) st(out, i, unaryVec(U_SQRT, ld(x, i), p)); break;
-    case U_TANH: for (; i < n4; i += 4) st(out, i, unaryVec(U_TANH, ld(x, i), p)); break;
-    case U_SIGMOID: for (; i < n4; i += 4) st(out, i, unaryVec(U_SIGMOID, ld(x, i), p)); break;
-    case U_RELU: for (; i < n4; i += 4) st(out, i, unaryVec(U_RELU, ld(x, i), p)); break;
-    case U_GELU: for (; i < n4; i += 4) st(out, i, unaryVec(U_GELU, ld(x, i), p)); break;
-    case U_SILU: for (; i < n4; i += 4) st(out, i, unaryVec(U_SILU, ld(x, i), p)); break;
-    case U_POW: for (; i < n4; i += 4) st(out, i, unaryVec(U_POW, ld(x, i), p)); break;
-    case U_ABS: for (; i < n4; i += 4) st(out, i, unaryVec(U_ABS, ld(x, i), p)); break;
-    case U_SQUARE: for (; i < n4; i += 4) st(out, i, unaryVec(U_SQUARE, ld(x, i), p)); break;
+    case Unary.neg: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.neg, ld(x, i), p)); break;
+    case Unary.exp: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.exp, ld(x, i), p)); break;
+    case Unary.sqrt: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.sqrt, ld(x, i), p)); break;
+    case Unary.tanh: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.tanh, ld(x, i), p)); break;
+    case Unary.sigmoid: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.sigmoid, ld(x, i), p)); break;
+    case Unary.relu: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.relu, ld(x, i), p)); break;
+    case Unary.gelu: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.gelu, ld(x, i), p)); break;
+    case Unary.silu: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.silu, ld(x, i), p)); break;
+    case Unary.pow: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.pow, ld(x, i), p)); break;
+    case Unary.abs: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.abs, ld(x, i), p)); break;
+    case Unary.square: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.square, ld(x, i), p)); break;
     default: return;
   }
   for (; i < n; i++) {
@@ -181,7 +162,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
 // x, y = op(x), dy: [n] f32; dx: [n] = dy·op'(x), overwritten. relu'(0) = abs'(0) = 0 like torch;
 // pow: p·x^(p−1)·dy, and 0 for p = 0.
 export function unaryBackwardF32(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, p: f32): void {
-  if (op == U_POW && p != 0 && p != 1 && p != 2) {
+  if (op == Unary.pow && p != 0 && p != 1 && p != 2) {
     const q = p - 1;
     for (let i = 0; i < n; i++) stf(dx, i, ldf(dy, i) * (p * Mathf.pow(ldf(x, i), q)));
     return;
@@ -189,18 +170,18 @@ export function unaryBackwardF32(op: i32, x: usize, y: usize, dy: usize, dx: usi
   const n4 = n & ~3;
   let i = 0;
   switch (op) {
-    case U_NEG: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_NEG, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_EXP: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_EXP, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_LOG: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_LOG, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_SQRT: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SQRT, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_TANH: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_TANH, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_SIGMOID: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SIGMOID, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_RELU: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_RELU, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_GELU: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_GELU, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_SILU: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SILU, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_POW: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_POW, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_ABS: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_ABS, ld(x, i), ld(y, i), ld(dy, i), p)); break;
-    case U_SQUARE: for (; i < n4; i += 4) st(dx, i, unaryGradVec(U_SQUARE, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.neg: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.neg, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.exp: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.exp, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.log: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.log, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.sqrt: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.sqrt, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.tanh: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.tanh, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.sigmoid: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.sigmoid, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.relu: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.relu, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.gelu: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.gelu, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.silu: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.silu, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.pow: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.pow, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.abs: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.abs, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.square: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.square, ld(x, i), ld(y, i), ld(dy, i), p)); break;
     default: return;
   }
   for (; i < n; i++) {
@@ -215,22 +196,22 @@ export function unaryBackwardF32(op: i32, x: usize, y: usize, dy: usize, dx: usi
 // maximum/minimum propagate NaN like torch.maximum (wasm's f32x4.max/min and f32.max/min do).
 @inline function binaryVec(op: i32, a: v128, b: v128): v128 {
   switch (op) {
-    case B_ADD: return f32x4.add(a, b);
-    case B_SUB: return f32x4.sub(a, b);
-    case B_MUL: return f32x4.mul(a, b);
-    case B_DIV: return f32x4.div(a, b);
-    case B_MAX: return f32x4.max(a, b);
+    case Binary.add: return f32x4.add(a, b);
+    case Binary.sub: return f32x4.sub(a, b);
+    case Binary.mul: return f32x4.mul(a, b);
+    case Binary.div: return f32x4.div(a, b);
+    case Binary.maximum: return f32x4.max(a, b);
     default: return f32x4.min(a, b);
   }
 }
 
 @inline function binaryScalar(op: i32, a: f32, b: f32): f32 {
   switch (op) {
-    case B_ADD: return a + b;
-    case B_SUB: return a - b;
-    case B_MUL: return a * b;
-    case B_DIV: return a / b;
-    case B_MAX: return Mathf.max(a, b);
+    case Binary.add: return a + b;
+    case Binary.sub: return a - b;
+    case Binary.mul: return a * b;
+    case Binary.div: return a / b;
+    case Binary.maximum: return Mathf.max(a, b);
     default: return Mathf.min(a, b);
   }
 }
@@ -240,12 +221,12 @@ export function binaryF32(op: i32, a: usize, b: usize, out: usize, n: i32): void
   const n4 = n & ~3;
   let i = 0;
   switch (op) {
-    case B_ADD: for (; i < n4; i += 4) st(out, i, binaryVec(B_ADD, ld(a, i), ld(b, i))); break;
-    case B_SUB: for (; i < n4; i += 4) st(out, i, binaryVec(B_SUB, ld(a, i), ld(b, i))); break;
-    case B_MUL: for (; i < n4; i += 4) st(out, i, binaryVec(B_MUL, ld(a, i), ld(b, i))); break;
-    case B_DIV: for (; i < n4; i += 4) st(out, i, binaryVec(B_DIV, ld(a, i), ld(b, i))); break;
-    case B_MAX: for (; i < n4; i += 4) st(out, i, binaryVec(B_MAX, ld(a, i), ld(b, i))); break;
-    case B_MIN: for (; i < n4; i += 4) st(out, i, binaryVec(B_MIN, ld(a, i), ld(b, i))); break;
+    case Binary.add: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.add, ld(a, i), ld(b, i))); break;
+    case Binary.sub: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.sub, ld(a, i), ld(b, i))); break;
+    case Binary.mul: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.mul, ld(a, i), ld(b, i))); break;
+    case Binary.div: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.div, ld(a, i), ld(b, i))); break;
+    case Binary.maximum: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.maximum, ld(a, i), ld(b, i))); break;
+    case Binary.minimum: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.minimum, ld(a, i), ld(b, i))); break;
     default: return;
   }
   for (; i < n; i++) stf(out, i, binaryScalar(op, ldf(a, i), ldf(b, i)));
@@ -256,20 +237,20 @@ export function binaryScalarF32(op: i32, a: usize, s: f32, out: usize, n: i32, s
   const sv = splat(s);
   const n4 = n & ~3;
   let i = 0;
-  if (scalarFirst != 0 && (op == B_SUB || op == B_DIV)) {
-    if (op == B_SUB) for (; i < n4; i += 4) st(out, i, f32x4.sub(sv, ld(a, i)));
+  if (scalarFirst != 0 && (op == Binary.sub || op == Binary.div)) {
+    if (op == Binary.sub) for (; i < n4; i += 4) st(out, i, f32x4.sub(sv, ld(a, i)));
     else for (; i < n4; i += 4) st(out, i, f32x4.div(sv, ld(a, i)));
     for (; i < n; i++) stf(out, i, binaryScalar(op, s, ldf(a, i)));
     return;
   }
   // add, mul, maximum and minimum are symmetric (NaN propagates from either side).
   switch (op) {
-    case B_ADD: for (; i < n4; i += 4) st(out, i, binaryVec(B_ADD, ld(a, i), sv)); break;
-    case B_SUB: for (; i < n4; i += 4) st(out, i, binaryVec(B_SUB, ld(a, i), sv)); break;
-    case B_MUL: for (; i < n4; i += 4) st(out, i, binaryVec(B_MUL, ld(a, i), sv)); break;
-    case B_DIV: for (; i < n4; i += 4) st(out, i, binaryVec(B_DIV, ld(a, i), sv)); break;
-    case B_MAX: for (; i < n4; i += 4) st(out, i, binaryVec(B_MAX, ld(a, i), sv)); break;
-    case B_MIN: for (; i < n4; i += 4) st(out, i, binaryVec(B_MIN, ld(a, i), sv)); break;
+    case Binary.add: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.add, ld(a, i), sv)); break;
+    case Binary.sub: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.sub, ld(a, i), sv)); break;
+    case Binary.mul: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.mul, ld(a, i), sv)); break;
+    case Binary.div: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.div, ld(a, i), sv)); break;
+    case Binary.maximum: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.maximum, ld(a, i), sv)); break;
+    case Binary.minimum: for (; i < n4; i += 4) st(out, i, binaryVec(Binary.minimum, ld(a, i), sv)); break;
     default: return;
   }
   for (; i < n; i++) stf(out, i, binaryScalar(op, ldf(a, i), s));

@@ -1,9 +1,13 @@
-// General matrix multiply C = act(A·B + bias) over f32 row-major raw pointers, in the GotoBLAS /
+// General matrix multiply C = A·B (+ C) (+ bias) over f32 row-major raw pointers, in the GotoBLAS /
 // BLIS shape (Goto & van de Geijn 2008; Van Zee & van de Geijn 2015): B is packed into NR-wide
 // column panels, A into MR-row panels, and a register-blocked MR×NR micro-kernel of f32x4 FMAs runs
 // over them. The work is cut into tiles — pack-B tiles first, then (batch, row block, column block)
 // compute tiles — that threads claim from a counter in shared memory, so 1 thread and many threads
-// run the same code: the caller prepares a job record, then every participant calls `gemmJoin`.
+// run the same code: the caller prepares a job record (`gemmPrepare`), then every participant runs
+// it through jobs.ts (parallel.ts holds the claim loop's atomics).
+
+import { Job, JobKind } from "./abi";
+import { claim, fetchAdd, jobInit, loadAcquire } from "./parallel";
 
 // Micro-kernel shape, measured at N = 512 on one EPYC (Zen 5) core: 4×8 (8 accumulators) runs at
 // 49 GFLOP/s relaxed / 40 simd. 6×8 (12 accumulators + 2 B + 1 A = 15 xmm, and V8 keeps xmm15 as
@@ -21,57 +25,32 @@ const MC = 64;
 // B panels per pack tile: big enough to amortise the claim, small enough to share packing.
 const PACK_GROUP = 16;
 
-// The job record (at the start of the scratch): claim counters on their own cache lines, then the
-// arguments. Byte offsets.
-const J_NEXT = 0; // next tile to claim
-const J_PACKED = 64; // pack tiles finished
-const J_A = 128;
-const J_B = 132;
-const J_C = 136;
-const J_BIAS = 140;
-const J_BATCH = 144;
-const J_M = 148;
-const J_N = 152;
-const J_K = 156;
-const J_TRANS_A = 160;
-const J_TRANS_B = 164;
-const J_STRIDE_A = 168;
-const J_STRIDE_B = 172;
-const J_STRIDE_C = 176;
-const J_ACT = 180;
-const J_ACCUMULATE = 184;
-const J_PACKED_B = 188; // packed B, one copy per distinct B in the batch
-const J_SLICES = 192; // per-thread A-packing slices
-const J_SLICE_BYTES = 196;
-const J_THREADS = 200;
-const J_PACK_TILES = 204;
-const J_TILES = 208;
-const J_ROW_BLOCKS = 212;
-const J_COL_BLOCKS = 216;
-const J_PANELS_PER_COL_BLOCK = 220;
-const J_PACK_TILES_PER_B = 224;
-const JOB_BYTES = 256;
-
-// The pool's control block (src/runtime/pool.ts owns it): byte offsets.
-const CTL_ACTIVE = 0; // participants inside gemmJoin
-const CTL_OPEN = 4; // 1 while a job accepts participants
-const CTL_JOB = 8; // pointer to the open job record
-
-// Atomic helpers: real atomics in the shared-memory builds, plain memory operations elsewhere.
-@inline function fetchAdd(ptr: usize, v: i32): i32 {
-  if (ASC_FEATURE_THREADS) {
-    return atomic.add<i32>(ptr, v);
-  } else {
-    const old = load<i32>(ptr);
-    store<i32>(ptr, old + v);
-    return old;
-  }
-}
-
-@inline function loadAcquire(ptr: usize): i32 {
-  if (ASC_FEATURE_THREADS) return atomic.load<i32>(ptr);
-  else return load<i32>(ptr);
-}
+// The gemm job record: the common header (abi.ts Job), then a counter of finished pack tiles on its
+// own cache line, then the arguments. Byte offsets.
+const J_PACKED = Job.payload; // pack tiles finished
+const J_A = Job.payload + 64;
+const J_B = J_A + 4;
+const J_C = J_A + 8;
+const J_BIAS = J_A + 12;
+const J_BATCH = J_A + 16;
+const J_M = J_A + 20;
+const J_N = J_A + 24;
+const J_K = J_A + 28;
+const J_TRANS_A = J_A + 32;
+const J_TRANS_B = J_A + 36;
+const J_STRIDE_A = J_A + 40;
+const J_STRIDE_B = J_A + 44;
+const J_STRIDE_C = J_A + 48;
+const J_ACCUMULATE = J_A + 52;
+const J_PACKED_B = J_A + 56; // packed B, one copy per distinct B in the batch
+const J_SLICES = J_A + 60; // per-thread A-packing slices
+const J_SLICE_BYTES = J_A + 64;
+const J_PACK_TILES = J_A + 68;
+const J_ROW_BLOCKS = J_A + 72;
+const J_COL_BLOCKS = J_A + 76;
+const J_PANELS_PER_COL_BLOCK = J_A + 80;
+const J_PACK_TILES_PER_B = J_A + 84;
+const JOB_BYTES = 320;
 
 @inline function fma(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -84,28 +63,6 @@ const CTL_JOB = 8; // pointer to the open job record
 
 @inline function roundUp(n: i32, r: i32): i32 {
   return (n + r - 1) / r * r;
-}
-
-// ---- activations (scalar; applied once per output element, so off the hot path) ----
-
-// erfc(z) for z >= 0, Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7); written as erfc so that
-// GELU keeps its relative accuracy in the far negative tail.
-@inline function erfcPos(z: f32): f32 {
-  const t: f32 = 1.0 / (1.0 + 0.3275911 * z);
-  const poly: f32 = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return poly * Mathf.exp(-z * z);
-}
-
-@inline function activate(v: f32, act: i32): f32 {
-  if (act == 1) return v > 0 ? v : 0;
-  if (act == 2) {
-    const y = erfcPos(Mathf.abs(v) * <f32>0.7071067811865476);
-    return v >= 0 ? v * (1 - 0.5 * y) : v * 0.5 * y;
-  }
-  if (act == 3) return 1 / (1 + Mathf.exp(-v));
-  if (act == 4) return Mathf.tanh(v);
-  if (act == 5) return v / (1 + Mathf.exp(-v));
-  return v;
 }
 
 // ---- micro-kernels: C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR] ----
@@ -224,16 +181,14 @@ function packABlock(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32,
   }
 }
 
-// ---- epilogue over a rows×cols piece of C (row stride ldc bytes) ----
+// ---- bias epilogue over a rows×cols piece of C (row stride ldc bytes) ----
 
-function epilogue(cp: usize, ldc: usize, rows: i32, cols: i32, bias: usize, act: i32): void {
+function addBias(cp: usize, ldc: usize, rows: i32, cols: i32, bias: usize): void {
   for (let r = 0; r < rows; r++) {
     const row = cp + <usize>r * ldc;
     for (let j = 0; j < cols; j++) {
       const q = row + (<usize>j << 2);
-      let v = load<f32>(q);
-      if (bias != 0) v += load<f32>(bias + (<usize>j << 2));
-      store<f32>(q, activate(v, act));
+      store<f32>(q, load<f32>(q) + load<f32>(bias + (<usize>j << 2)));
     }
   }
 }
@@ -263,7 +218,6 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   const n = load<i32>(job + J_N);
   const k = load<i32>(job + J_K);
   const nUp = roundUp(n, NR);
-  const act = load<i32>(job + J_ACT);
   const bias = <usize>load<u32>(job + J_BIAS);
   const accumulate = load<i32>(job + J_ACCUMULATE) != 0;
   const sharedB = load<i32>(job + J_STRIDE_B) == 0;
@@ -276,10 +230,9 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   const mc = min(MC, m - i0);
   const jp0 = jb * perCol;
   const jp1 = min(nUp / NR, jp0 + perCol);
-  const epi = bias != 0 || act != 0;
 
   if (k == 0) {
-    // C = act(bias) or act(C + bias) with accumulate
+    // C = bias, or C + bias with accumulate
     const j0 = jp0 * NR;
     const cols = min(jp1 * NR, n) - j0;
     for (let r = 0; r < mc; r++) {
@@ -288,7 +241,7 @@ function computeTile(job: usize, t: i32, slice: usize): void {
         const q = row + (<usize>j << 2);
         let v: f32 = accumulate ? load<f32>(q) : 0;
         if (bias != 0) v += load<f32>(bias + (<usize>(j0 + j) << 2));
-        store<f32>(q, activate(v, act));
+        store<f32>(q, v);
       }
     }
     return;
@@ -323,22 +276,21 @@ function computeTile(job: usize, t: i32, slice: usize): void {
             }
           }
         }
-        if (last && epi) epilogue(cp, ldc, rows, cols, bias != 0 ? bias + (<usize>j0 << 2) : 0, act);
+        if (last && bias != 0) addBias(cp, ldc, rows, cols, bias + (<usize>j0 << 2));
       }
     }
   }
 }
 
-// Claims tiles until none remain. Compute tiles start only once every pack tile is finished; since
-// pack tiles come first in claim order, whoever reaches a compute tile only waits for packing that
-// is already under way.
-function runTiles(job: usize, worker: i32): void {
+// Claims tiles of a gemm job until none remain (jobs.ts runs this for every participant). Compute
+// tiles start only once every pack tile is finished; since pack tiles come first in claim order,
+// whoever reaches a compute tile only waits for packing that is already under way.
+export function gemmTiles(job: usize, worker: i32): void {
   const slice = <usize>load<u32>(job + J_SLICES) + <usize>worker * <usize>load<u32>(job + J_SLICE_BYTES);
   const nPack = load<i32>(job + J_PACK_TILES);
-  const nTiles = load<i32>(job + J_TILES);
   for (;;) {
-    const t = fetchAdd(job + J_NEXT, 1);
-    if (t >= nTiles) break;
+    const t = claim(job);
+    if (t < 0) break;
     if (t < nPack) {
       packTile(job, t);
       fetchAdd(job + J_PACKED, 1);
@@ -361,12 +313,12 @@ export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, strideB: i3
   return total > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : <i32>total;
 }
 
-// Writes the job record for C[batch][m,n] = act(A·B (+C) + bias) into scratch (gemmScratchBytes
-// bytes, 64-byte aligned). A: [m,k] or [k,m] if transA; B: [k,n] or [n,k] if transB; strides in
-// elements between batch items, 0 = broadcast; bias: [n] or 0; act: 0 none 1 relu 2 gelu 3 sigmoid
-// 4 tanh 5 silu.
+// Writes the job record for C[batch][m,n] = A·B (+ C if accumulate) (+ bias) into scratch
+// (gemmScratchBytes bytes, 64-byte aligned), to be run by jobs.ts runJob / join. A: [m,k] or [k,m]
+// if transA; B: [k,n] or [n,k] if transB; strides in elements between batch items, 0 = broadcast;
+// bias: [n] or 0.
 export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i32, m: i32, n: i32, k: i32,
-  transA: i32, transB: i32, strideA: i32, strideB: i32, strideC: i32, act: i32, accumulate: i32,
+  transA: i32, transB: i32, strideA: i32, strideB: i32, strideC: i32, accumulate: i32,
   scratch: usize, threads: i32): void {
   const job = scratch;
   threads = max(threads, 1);
@@ -387,7 +339,7 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   if (perCol > 0) colBlocks = (panels + perCol - 1) / perCol;
   const empty = batch == 0 || m == 0 || n == 0;
   const nPack = empty || k == 0 ? 0 : nB * packTilesPerB;
-  store<i32>(job + J_NEXT, 0);
+  jobInit(job, JobKind.gemm, threads, empty ? 0 : nPack + batch * rowBlocks * colBlocks);
   store<i32>(job + J_PACKED, 0);
   store<u32>(job + J_A, <u32>a);
   store<u32>(job + J_B, <u32>b);
@@ -402,37 +354,13 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   store<i32>(job + J_STRIDE_A, strideA);
   store<i32>(job + J_STRIDE_B, strideB);
   store<i32>(job + J_STRIDE_C, strideC);
-  store<i32>(job + J_ACT, act);
   store<i32>(job + J_ACCUMULATE, accumulate);
   store<u32>(job + J_PACKED_B, <u32>(job + JOB_BYTES));
   store<u32>(job + J_SLICES, <u32>(job + JOB_BYTES + packedBBytes));
   store<u32>(job + J_SLICE_BYTES, <u32>sliceBytes);
-  store<i32>(job + J_THREADS, threads);
   store<i32>(job + J_PACK_TILES, nPack);
-  store<i32>(job + J_TILES, empty ? 0 : nPack + batch * rowBlocks * colBlocks);
   store<i32>(job + J_ROW_BLOCKS, rowBlocks);
   store<i32>(job + J_COL_BLOCKS, colBlocks);
   store<i32>(job + J_PANELS_PER_COL_BLOCK, perCol);
   store<i32>(job + J_PACK_TILES_PER_B, packTilesPerB);
-}
-
-// Same arguments as gemmPrepare without threads: the whole job on the calling thread.
-export function gemm(a: usize, b: usize, c: usize, bias: usize, batch: i32, m: i32, n: i32, k: i32,
-  transA: i32, transB: i32, strideA: i32, strideB: i32, strideC: i32, act: i32, accumulate: i32,
-  scratch: usize): void {
-  gemmPrepare(a, b, c, bias, batch, m, n, k, transA, transB, strideA, strideB, strideC, act, accumulate, scratch, 1);
-  runTiles(scratch, 0);
-}
-
-// ctl: the pool's control block {active, open, job}; worker: 0 for the caller, 1.. for workers.
-// Joins the open job (if any, and if worker < its thread count) and claims tiles until none remain.
-export function gemmJoin(ctl: usize, worker: i32): void {
-  fetchAdd(ctl + CTL_ACTIVE, 1);
-  if (loadAcquire(ctl + CTL_OPEN) != 0) {
-    const job = <usize>load<u32>(ctl + CTL_JOB);
-    if (worker < load<i32>(job + J_THREADS)) runTiles(job, worker);
-  }
-  if (fetchAdd(ctl + CTL_ACTIVE, -1) == 1) {
-    if (ASC_FEATURE_THREADS) atomic.notify(ctl + CTL_ACTIVE);
-  }
 }

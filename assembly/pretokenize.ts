@@ -6,7 +6,7 @@
 // Character classes come from a table of one byte per code point that the caller fills from the
 // regex's own `\p{L}`, `\p{N}`, `\s` (so the two cannot disagree): 0 = not yet classified.
 
-import { bpeMerge, bpeBytesLookup } from "./bpe";
+import { bpeMerge, bpeBytesLookup } from "./bpe-merge";
 import { bytesEqual, hashBytes, prefix8 } from "./bytekeys";
 
 const LETTER: i32 = 1;

@@ -3,22 +3,19 @@
 // Row reductions (inner = 1) keep 16 SIMD partial sums; column reductions add rows four at a time
 // into the output row, which stays in L1 while x streams through once.
 
+import { Reduce } from "./abi";
 import { ld, ldf, st, stf } from "./vmath";
-
-const R_SUM = 0;
-const R_MEAN = 1;
-const R_MAX = 2;
 
 // NaN-propagating max/min (wasm's f32x4.max/min and f32.max/min are), like torch.max/min.
 @inline function combineVec(op: i32, a: v128, b: v128): v128 {
-  if (op == R_MAX) return f32x4.max(a, b);
-  if (op > R_MAX) return f32x4.min(a, b);
+  if (op == Reduce.max) return f32x4.max(a, b);
+  if (op == Reduce.min) return f32x4.min(a, b);
   return f32x4.add(a, b);
 }
 
 @inline function combine(op: i32, a: f32, b: f32): f32 {
-  if (op == R_MAX) return Mathf.max(a, b);
-  if (op > R_MAX) return Mathf.min(a, b);
+  if (op == Reduce.max) return Mathf.max(a, b);
+  if (op == Reduce.min) return Mathf.min(a, b);
   return a + b;
 }
 
@@ -26,7 +23,7 @@ const R_MAX = 2;
 // (16 partial results, which also shortens the f32 rounding chains by 16×), then a tree combine.
 function reduceRow(op: i32, p: usize, len: i32): f32 {
   if (len < 16) {
-    let acc: f32 = op <= R_MEAN ? 0 : ldf(p, 0);
+    let acc: f32 = op == Reduce.sum || op == Reduce.mean ? 0 : ldf(p, 0);
     for (let l = 0; l < len; l++) acc = combine(op, acc, ldf(p, l));
     return acc;
   }
@@ -81,21 +78,21 @@ export function reduceAxisF32(op: i32, x: usize, out: usize, outer: i32, len: i3
   const rowBytes = <usize>len * inner << 2;
   const n = <usize>outer * inner;
   if (len == 0) {
-    const fill: f32 = op == R_SUM ? 0 : NaN;
+    const fill: f32 = op == Reduce.sum ? 0 : NaN;
     for (let i: usize = 0; i < n; i++) store<f32>(out + (i << 2), fill);
     return;
   }
   if (inner == 1) {
     for (let o = 0; o < outer; o++) {
       const s = reduceRow(op, x + <usize>o * rowBytes, len);
-      stf(out, o, op == R_MEAN ? s / <f32>len : s);
+      stf(out, o, op == Reduce.mean ? s / <f32>len : s);
     }
     return;
   }
   for (let o = 0; o < outer; o++) {
     const dst = out + (<usize>o * inner << 2);
     reduceColumns(op, x + <usize>o * rowBytes, dst, len, inner);
-    if (op == R_MEAN) {
+    if (op == Reduce.mean) {
       const d = f32x4.splat(<f32>len);
       const n4 = inner & ~3;
       let i = 0;

@@ -2,7 +2,7 @@
 // kernel (assembly/matmul.ts) on the calling thread or, when the product is large enough to repay
 // waking workers, on the pool (src/runtime/pool.ts). Inputs are assumed validated by the tensor op.
 import { runtime, type Runtime } from "../runtime/wasm.js";
-import { poolFor, threadsFor } from "../runtime/pool.js";
+import { runJob, threadsFor } from "../runtime/pool.js";
 
 export interface GemmArgs {
   /** Byte addresses in WASM memory. A: [m,k] ([k,m] if transA); B: [k,n] ([n,k] if transB); C: [m,n]. */
@@ -22,9 +22,7 @@ export interface GemmArgs {
   transB?: boolean;
   /** Byte address of a bias [n] added to every row, or 0. */
   bias?: number;
-  /** Epilogue: 0 none, 1 relu, 2 gelu (exact erf), 3 sigmoid, 4 tanh, 5 silu (see Activation). */
-  activation?: number;
-  /** C += A·B (the epilogue then applies to the sum). */
+  /** C += A·B (+ bias). */
   accumulate?: boolean;
 }
 
@@ -34,7 +32,7 @@ export interface GemmArgs {
 // 2^21 so that a noisy machine or a sleeping worker (a futex wake-up is ~15-20 µs) still gains.
 export const THREAD_MIN_MACS = 2 ** 21;
 
-/** C = act(A·B (+ C) + bias) for each batch item. Returns nothing; writes C. */
+/** C = A·B (+ C) (+ bias) for each batch item. Returns nothing; writes C. */
 export function gemm(args: GemmArgs, rt: Runtime = runtime()): void {
   const { a, b, c, m, n, k } = args;
   const batch = args.batch ?? 1;
@@ -47,14 +45,9 @@ export function gemm(args: GemmArgs, rt: Runtime = runtime()): void {
   const ex = rt.exports;
   const scratch = rt.arena.alloc(ex.gemmScratchBytes(batch, m, n, k, strideB, threads));
   try {
-    const tail = [args.transA ? 1 : 0, args.transB ? 1 : 0, strideA, strideB, strideC,
-      args.activation ?? 0, args.accumulate ? 1 : 0, scratch] as const;
-    if (threads === 1) {
-      ex.gemm(a, b, c, args.bias ?? 0, batch, m, n, k, ...tail);
-    } else {
-      ex.gemmPrepare(a, b, c, args.bias ?? 0, batch, m, n, k, ...tail, threads);
-      poolFor(rt).run(scratch, threads);
-    }
+    ex.gemmPrepare(a, b, c, args.bias ?? 0, batch, m, n, k, args.transA ? 1 : 0, args.transB ? 1 : 0,
+      strideA, strideB, strideC, args.accumulate ? 1 : 0, scratch, threads);
+    runJob(rt, scratch, threads);
   } finally {
     rt.arena.release(scratch);
   }

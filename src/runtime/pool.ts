@@ -1,19 +1,20 @@
 // Worker pool for the shared-memory builds. Each worker instantiates the same WebAssembly.Module over
-// the same shared Memory and sleeps on a generation word in a small control block; a job is run by
-// publishing it there, waking the workers and joining in: caller and workers claim tiles from a
-// counter in shared memory (see assembly/matmul.ts), so a job finishes even if no worker ever wakes.
+// the same shared Memory and sleeps on a generation word in a small control block (Ctl in
+// assembly/abi.ts); a job — any kind assembly/jobs.ts dispatches — is run by publishing it there,
+// waking the workers and joining in: caller and workers claim tiles from a counter in shared memory
+// (assembly/parallel.ts), so a job finishes even if no worker ever wakes.
 // Workers are unref'd (they never keep a process alive) and are not stopped when setThreads lowers
 // the count: a job simply admits fewer of them.
 import { checkInt } from "../errors.js";
 import { hasSharedMemory } from "./features.js";
 import { isInitialized, runtime, type Runtime } from "./wasm.js";
+import { Ctl } from "./abi.js";
 
-// Control block layout, in i32 slots (the first three mirror CTL_* in assembly/matmul.ts).
-const ACTIVE = 0; // participants inside gemmJoin
-const OPEN = 1; // 1 while the job accepts participants
-const JOB = 2; // byte address of the job record
-const GEN = 16; // bumped to wake workers; on its own cache line
-const CTL_BYTES = 128;
+// Control block slots, in i32 units.
+const ACTIVE = Ctl.active >> 2;
+const OPEN = Ctl.open >> 2;
+const JOB = Ctl.job >> 2;
+const GEN = Ctl.gen >> 2;
 const MAX_THREADS = 256;
 
 type NodeWorker = { unref(): void; on(event: string, fn: (e: unknown) => void): void };
@@ -44,12 +45,12 @@ function setting(): number {
   return requested ?? (sharedMemoryWorks ? coreCount() : 1);
 }
 
-/** Sets how many threads (caller included) large matmuls may use. Workers start on first use. */
+/** Sets how many threads (caller included) large jobs may use. Workers start on first use. */
 export function setThreads(n: number): void {
   requested = checkInt("setThreads(n)", n, 1, MAX_THREADS);
 }
 
-/** Threads a large matmul uses on the current runtime (1 without shared memory). */
+/** Threads a large job uses on the current runtime (1 without shared memory). */
 export function threadsInUse(): number {
   const shared = isInitialized() ? runtime().shared : sharedMemoryWorks;
   return shared ? setting() : 1;
@@ -71,7 +72,7 @@ const workerLoop = `
   const gen = (ctl >> 2) + ${GEN};
   let seen = Atomics.load(i32, gen);
   for (;;) {
-    ex.gemmJoin(ctl, index);
+    ex.join(ctl, index);
     for (let i = 0; i < ${SPIN} && Atomics.load(i32, gen) === seen; i++);
     Atomics.wait(i32, gen, seen);
     seen = Atomics.load(i32, gen);
@@ -86,8 +87,8 @@ class Pool {
   private canWait = true;
 
   constructor(private readonly rt: Runtime) {
-    this.ctl = rt.arena.alloc(CTL_BYTES);
-    new Int32Array(rt.memory.buffer, this.ctl, CTL_BYTES >> 2).fill(0);
+    this.ctl = rt.arena.alloc(Ctl.bytes);
+    new Int32Array(rt.memory.buffer, this.ctl, Ctl.bytes >> 2).fill(0);
   }
 
   /** Starts workers up to `threads - 1`; they join jobs once they have instantiated the module. */
@@ -112,15 +113,15 @@ class Pool {
     }
   }
 
-  /** Runs the prepared gemm job at `job` on the caller and whichever workers wake in time. */
+  /** Runs the prepared job at `job` on the caller and whichever workers wake in time. */
   run(job: number, threads: number): void {
     this.grow(threads);
-    const i32 = new Int32Array(this.rt.memory.buffer, this.ctl, CTL_BYTES >> 2);
+    const i32 = new Int32Array(this.rt.memory.buffer, this.ctl, Ctl.bytes >> 2);
     i32[JOB] = job;
     Atomics.store(i32, OPEN, 1);
     Atomics.add(i32, GEN, 1);
     Atomics.notify(i32, GEN);
-    this.rt.exports.gemmJoin(this.ctl, 0);
+    this.rt.exports.join(this.ctl, 0);
     // All tiles are claimed; close the job and wait for workers still inside it to leave.
     Atomics.store(i32, OPEN, 0);
     for (let i = 0, v = Atomics.load(i32, ACTIVE); v !== 0; i++, v = Atomics.load(i32, ACTIVE)) {
@@ -136,9 +137,16 @@ class Pool {
 
 const pools = new WeakMap<WebAssembly.Memory, Pool>();
 
-/** The pool of `rt` (created on first use; `rt.shared` must be true). */
-export function poolFor(rt: Runtime): Pool {
+/**
+ * Runs the job record a kernel family's `…Prepare` export wrote at `job` (assembly/jobs.ts): on the
+ * calling thread alone when `threads` is 1, else on the pool of `rt` (created on first use).
+ */
+export function runJob(rt: Runtime, job: number, threads: number): void {
+  if (threads <= 1 || !rt.shared) {
+    rt.exports.runJob(job, 0);
+    return;
+  }
   let p = pools.get(rt.memory);
   if (!p) pools.set(rt.memory, (p = new Pool(rt)));
-  return p;
+  p.run(job, threads);
 }

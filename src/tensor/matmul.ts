@@ -2,7 +2,6 @@
 // broadcasting) and linear (x·Wᵀ + b with the bias fused into the GEMM epilogue). Backward:
 // dA = g·Bᵀ, dB = Aᵀ·g, using the transposed GEMM variants rather than transposed copies.
 import { TesseraError } from "../errors.js";
-import { Activation } from "../backend/backend.js";
 import { cpuBackend } from "../backend/cpu-wasm.js";
 import { Tensor } from "./tensor.js";
 import { record } from "./autograd.js";
@@ -25,7 +24,7 @@ function gemmInto(out: Tensor, a: Tensor, b: Tensor, s: GemmShape, bias: Tensor 
   cpuBackend().gemm({
     a: a.ptr, b: b.ptr, c: out.ptr, m: s.m, n: s.n, k: s.k, transA: s.transA, transB: s.transB,
     batch: s.batch, strideA: s.m * s.k, strideB: s.k * s.n, strideC: s.m * s.n,
-    bias: bias ? bias.ptr : 0, activation: Activation.none, accumulate: false,
+    bias: bias ? bias.ptr : 0, accumulate: false,
   });
   return out;
 }

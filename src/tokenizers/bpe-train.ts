@@ -7,6 +7,7 @@
 
 import { fail, checkInt, TesseraError } from "../errors.js";
 import { alloc, free, heapI32, kernels } from "../runtime/wasm.js";
+import { BpeTrainState } from "../runtime/abi.js";
 import { byteLevelAlphabet, byteLevelToBytes, utf8Encode, utf8MapInto } from "./byte-level.js";
 import { compilePattern, forEachPiece, normalize, type NormalizeOptions, type PatternSpec } from "./pre-tokenizers.js";
 import { BPETokenizer } from "./bpe-tokenizer.js";
@@ -160,13 +161,14 @@ function runMerges(sym: Int32Array, wordStart: Int32Array, wordLen: Int32Array, 
                    vocabSize: number, minFrequency: number, tokens: Uint8Array[], keyToId: Map<string, number>,
                    keyOf: (b: Uint8Array) => string, merges: number[]): boolean {
   const k = kernels();
-  const S = sym.length;
+  const nSym = sym.length;
   const W = wordStart.length;
-  const maxPairs = (S + 4096) * scale;
-  const occCap = (2 * S + 4096) * scale;
-  const heapCap = (2 * S + 4096) * scale;
+  const maxPairs = (nSym + 4096) * scale;
+  const occCap = (2 * nSym + 4096) * scale;
+  const heapCap = (2 * nSym + 4096) * scale;
   const tableCap = nextPow2(maxPairs * 2);
-  const sizes = [128, 4 * S, 4 * W, 4 * W, 4 * W, 4 * W, 4 * tableCap, 16 * maxPairs, 4 * maxPairs, 4 * maxPairs, 8 * occCap, 8 * heapCap];
+  const S = BpeTrainState;
+  const sizes = [S.bytes, 4 * nSym, 4 * W, 4 * W, 4 * W, 4 * W, 4 * tableCap, S.pairBytes * maxPairs, 4 * maxPairs, 4 * maxPairs, 8 * occCap, 8 * heapCap];
   const total = sizes.reduce((a, b) => a + ((b + 15) & ~15), 0);
   const base = alloc(total);
   try {
@@ -175,20 +177,23 @@ function runMerges(sym: Int32Array, wordStart: Int32Array, wordLen: Int32Array, 
     for (const s of sizes) { ptrs.push(p); p += (s + 15) & ~15; }
     const [state, symP, startP, lenP, countP, wordStampP, tableP, pairsP, pairStampP, touchedP, occP, heapP] = ptrs;
     let i32 = heapI32();
+    i32.fill(0, state >> 2, (state + S.bytes) >> 2);
     i32.set(sym, symP >> 2);
     i32.set(wordStart, startP >> 2);
     i32.set(wordLen, lenP >> 2);
     i32.set(wordCount, countP >> 2);
-    const header = [symP, startP, lenP, countP, W, tableP, tableCap - 1, pairsP, maxPairs, 0, occP, occCap, 0,
-      heapP, heapCap, 0, wordStampP, pairStampP, 0, touchedP, 0, 0];
-    i32.set(header, state >> 2);
+    const fields: [number, number][] = [[S.sym, symP], [S.wordStart, startP], [S.wordLen, lenP], [S.wordCount, countP],
+      [S.nWords, W], [S.table, tableP], [S.tableMask, tableCap - 1], [S.pairs, pairsP], [S.maxPairs, maxPairs],
+      [S.occ, occP], [S.occCap, occCap], [S.heap, heapP], [S.heapCap, heapCap], [S.wordStamp, wordStampP],
+      [S.pairStamp, pairStampP], [S.touched, touchedP]];
+    for (const [offset, value] of fields) i32[(state + offset) >> 2] = value;
     if (k.bpeTrainInit(state) < 0) return false;
     while (tokens.length < vocabSize) {
       const pair = k.bpeTrainNext(state, minFrequency);
       if (pair < 0) break;
       i32 = heapI32();
-      const left = i32[(pairsP >> 2) + 4 * pair];
-      const right = i32[(pairsP >> 2) + 4 * pair + 1];
+      const left = i32[(pairsP + S.pairBytes * pair) >> 2];
+      const right = i32[(pairsP + S.pairBytes * pair + 4) >> 2];
       const a = tokens[left], b = tokens[right];
       const bytes = new Uint8Array(a.length + b.length);
       bytes.set(a);

@@ -3,11 +3,12 @@
 // pow with negative bases), binary ops, scalar operands and NumPy broadcasting.
 import { describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
+import { Binary, Unary } from "../../src/runtime/abi.js";
 import { allocF32, erf, erfc, putF32, putI32, randomF32, readF32, release, sameValue } from "./util.js";
 
-const U = { neg: 0, exp: 1, log: 2, sqrt: 3, tanh: 4, sigmoid: 5, relu: 6, gelu: 7, silu: 8, pow: 9, abs: 10, square: 11 } as const;
+const U = Unary;
 type UnaryName = keyof typeof U;
-const B = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
+const B = Binary;
 type BinaryName = keyof typeof B;
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));

@@ -3,6 +3,7 @@
 // the gradient helpers scatterAxisF32 / broadcastAxisF32.
 import { describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
+import { Reduce } from "../../src/runtime/abi.js";
 import { allocF32, putF32, putI32, randomF32, readF32, readI32, release, sameValue } from "./util.js";
 
 const OPS = ["sum", "mean", "max", "min"] as const;
@@ -36,7 +37,7 @@ function checkReduce(rt: Runtime, outer: number, len: number, inner: number, see
   for (const op of OPS) {
     if (len === 0 && (op === "max" || op === "min")) continue;
     const px = putF32(rt, x), po = allocF32(rt, outer * inner, 12345);
-    rt.exports.reduceAxisF32(OPS.indexOf(op), px, po, outer, len, inner);
+    rt.exports.reduceAxisF32(Reduce[op], px, po, outer, len, inner);
     const got = readF32(rt, po, outer * inner);
     release(rt, px, po);
     const { want, mag } = reference(op, x, outer, len, inner);
@@ -94,8 +95,8 @@ describe.each(BUILDS)("reduction kernels on the %s build", (build) => {
     checkReduce(rt, 3, 0, 1, 1);
     checkReduce(rt, 2, 0, 5, 1);
     const po = allocF32(rt, 4, 9);
-    rt.exports.reduceAxisF32(0, po, po, 0, 5, 4);
-    rt.exports.reduceAxisF32(2, po, po, 3, 5, 0);
+    rt.exports.reduceAxisF32(Reduce.sum, po, po, 0, 5, 4);
+    rt.exports.reduceAxisF32(Reduce.max, po, po, 3, 5, 0);
     expect([...readF32(rt, po, 4)]).toEqual([9, 9, 9, 9]);
     release(rt, po);
   });
@@ -105,7 +106,7 @@ describe.each(BUILDS)("reduction kernels on the %s build", (build) => {
     checkReduce(rt, 4, 40, 1, 7, true);
     checkReduce(rt, 3, 9, 11, 8, true);
     const px = putF32(rt, [1, NaN, 3, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]), po = allocF32(rt, 1);
-    rt.exports.reduceAxisF32(2, px, po, 1, 17, 1);
+    rt.exports.reduceAxisF32(Reduce.max, px, po, 1, 17, 1);
     expect(readF32(rt, po, 1)[0]).toBeNaN();
     release(rt, px, po);
   });

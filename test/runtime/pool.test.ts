@@ -21,7 +21,7 @@ describe("pool", () => {
     const [batch, m, n, k] = [2, 300, 280, 260];
     const a = fill(rt, batch * m * k, 1), b = fill(rt, k * n, 2), bias = fill(rt, n, 3);
     const c1 = rt.arena.alloc(batch * m * n * 4), c2 = rt.arena.alloc(batch * m * n * 4);
-    const args = { a, b, m, n, k, batch, strideB: 0, bias, activation: 2 };
+    const args = { a, b, m, n, k, batch, strideB: 0, bias };
     setThreads(1);
     gemm({ ...args, c: c1 }, rt);
     setThreads(2);

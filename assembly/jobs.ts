@@ -1,0 +1,27 @@
+// The one program a pool worker runs (src/runtime/pool.ts): join the open job, if any, and claim
+// its tiles until none remain. Each job kind's tile runner lives with its kernel family; this file
+// only dispatches on the kind, so adding a threaded kernel is one case here.
+
+import { Ctl, Job, JobKind } from "./abi";
+import { fetchAdd, loadAcquire } from "./parallel";
+import { gemmTiles } from "./matmul";
+
+// Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
+export function runJob(job: usize, worker: i32): void {
+  const kind = load<i32>(job + Job.kind);
+  if (kind == JobKind.gemm) gemmTiles(job, worker);
+}
+
+// ctl: the pool's control block (Ctl in abi.ts); worker: 0 for the caller, 1.. for pool workers.
+// Joins the open job if there is one and it admits this worker; the last participant to leave wakes
+// a caller waiting for the job to drain.
+export function join(ctl: usize, worker: i32): void {
+  fetchAdd(ctl + Ctl.active, 1);
+  if (loadAcquire(ctl + Ctl.open) != 0) {
+    const job = <usize>load<u32>(ctl + Ctl.job);
+    if (worker < load<i32>(job + Job.threads)) runJob(job, worker);
+  }
+  if (fetchAdd(ctl + Ctl.active, -1) == 1) {
+    if (ASC_FEATURE_THREADS) atomic.notify(ctl + Ctl.active);
+  }
+}
