@@ -63,15 +63,18 @@ import { expNonPositiveVec, expVec, ld, ldf, madd, st, stf } from "./vmath";
 const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277, -0.82215223, 1.48851587,
   -1.13520398, 0.27886807, -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223]);
 
-// 0.5·x·(1 + erf(x/√2)) = x·Φ(x), torch.nn.GELU() (approximate='none').
+// 0.5·x·(1 + erf(x/√2)) = x·Φ(x), torch.nn.GELU() (approximate='none'). Where Φ(x) underflows to 0
+// the product is 0 — also for x = −∞, whose limit is 0 (x·Φ(x) would be −∞·0 = NaN).
 @inline function geluVec(x: v128): v128 {
-  return f32x4.mul(x, normalCdfVec(x));
+  const cdf = normalCdfVec(x);
+  return v128.andnot(f32x4.mul(x, cdf), f32x4.eq(cdf, splat(0.0)));
 }
 
-// d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π).
+// d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(−x²/2)/√(2π); x·φ(x) is 0 where φ underflows (the
+// limits at ±∞ are 0 and 1, not NaN).
 @inline function geluGradVec(x: v128): v128 {
   const pdf = f32x4.mul(expNonPositiveVec(f32x4.mul(f32x4.mul(x, x), splat(-0.5))), splat(0.3989422804014327));
-  return f32x4.add(normalCdfVec(x), f32x4.mul(x, pdf));
+  return f32x4.add(normalCdfVec(x), v128.andnot(f32x4.mul(x, pdf), f32x4.eq(pdf, splat(0.0))));
 }
 
 // sign(x) as ±1, and 0 for 0 (and for NaN): the subgradient torch uses for abs.
@@ -89,7 +92,7 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
     case Unary.sqrt: return f32x4.sqrt(v);
     case Unary.tanh: return tanhVec(v);
     case Unary.sigmoid: return sigmoidVec(v);
-    case Unary.relu: return v128.and(v, f32x4.gt(v, splat(0.0)));
+    case Unary.relu: return v128.andnot(v, f32x4.lt(v, splat(0.0))); // NaN and −0 pass through, like torch
     case Unary.gelu: return geluVec(v);
     case Unary.silu: return f32x4.mul(v, sigmoidVec(v));
     case Unary.pow: return p == 1 ? v : f32x4.mul(v, v);
@@ -108,7 +111,7 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
     case Unary.sqrt: return f32x4.div(f32x4.mul(dy, splat(0.5)), y);
     case Unary.tanh: return f32x4.mul(dy, f32x4.sub(splat(1.0), f32x4.mul(y, y)));
     case Unary.sigmoid: return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(splat(1.0), y)));
-    case Unary.relu: return v128.and(dy, f32x4.gt(x, splat(0.0)));
+    case Unary.relu: return v128.andnot(dy, f32x4.le(x, splat(0.0))); // torch: dy unless x ≤ 0 (NaN passes)
     case Unary.gelu: return f32x4.mul(dy, geluGradVec(x));
     case Unary.silu: {
       const s = sigmoidVec(x);

@@ -1,6 +1,6 @@
 // Embedding lookup (torch.nn.functional.embedding) and its gradient: rows of a [numEmbeddings, dim]
 // table gathered by id, and dOut rows scatter-added back into the picked rows (repeated ids add up,
-// in id order). Ids are validated in TypeScript.
+// in id order). Ids are range-checked first (findOutOfRangeI32) by the tensor op.
 
 // weight: [numEmbeddings, dim] f32; ids: [nIds] i32; out: [nIds, dim] with out[i, :] = weight[ids[i], :]
 export function embeddingGatherF32(weight: usize, ids: usize, out: usize, nIds: i32, dim: i32): void {
@@ -29,4 +29,13 @@ export function embeddingScatterAddF32(dOut: usize, ids: usize, dWeight: usize, 
       store<f32>(dst + p, load<f32>(dst + p) + load<f32>(src + p));
     }
   }
+}
+
+// ids: [n] i32; the first position whose value lies outside [lo, hi] and is not `except`, or -1.
+export function findOutOfRangeI32(ids: usize, n: i32, lo: i32, hi: i32, except: i32): i32 {
+  for (let i = 0; i < n; i++) {
+    const v = load<i32>(ids + (<usize>i << 2));
+    if ((v < lo || v > hi) && v != except) return i;
+  }
+  return -1;
 }

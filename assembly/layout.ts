@@ -154,6 +154,38 @@ export function stridedScatterF32(src: usize, dst: usize, ndim: i32, shape: usiz
   else scatterDims(src, dst, 0, last, shape, strides, run, s, accumulate != 0);
 }
 
+// idx: [shape] i32 (ndim dims, i32[ndim] shape); offsets: [shape] i32 ← for each element of idx at
+// position (i_0, …, i_{ndim−1}), Σ_d (d == dim ? idx[…] : i_d)·xStrides_d: the flat offset of the
+// element torch.gather(x, dim, idx) picks. Values of idx are range-checked by the caller.
+export function alongDimOffsets(idx: usize, offsets: usize, ndim: i32, shape: usize, xStrides: usize, dim: i32): void {
+  if (hasEmptyDim(ndim, shape)) return;
+  if (ndim == 0) {
+    store<i32>(offsets, 0); // a 0-d x has one element; its only valid index is 0
+    return;
+  }
+  const inner = dimAt(shape, ndim - 1);
+  const innerStride = dimAt(xStrides, ndim - 1);
+  let outer = 1;
+  for (let d = 0; d < ndim - 1; d++) outer *= dimAt(shape, d);
+  for (let o = 0; o < outer; o++) {
+    // base offset of this row from its outer coordinates (all dims but the last), skipping `dim`
+    let rem = o, base = 0;
+    for (let d = ndim - 2; d >= 0; d--) {
+      const size = dimAt(shape, d);
+      const i = rem % size;
+      rem /= size;
+      if (d != dim) base += i * dimAt(xStrides, d);
+    }
+    const row = <usize>o * <usize>inner;
+    const dimStride = dimAt(xStrides, dim);
+    for (let j = 0; j < inner; j++) {
+      const v = load<i32>(idx + ((row + <usize>j) << 2));
+      const off = dim == ndim - 1 ? base + v * dimStride : base + j * innerStride + v * dimStride;
+      store<i32>(offsets + ((row + <usize>j) << 2), off);
+    }
+  }
+}
+
 // Transpose tile edge. A BLOCK×BLOCK tile of the source and of the destination (2 × 4 KiB at 32)
 // stays in L1 while the 4×4 register transposes fill it, and each tile row is two whole cache lines
 // on both sides. Measured at 1024×1024 on the bench machine (simd build, ms per call): 8: 2.42,

@@ -3,10 +3,10 @@
 // backward is softmax minus the smoothed one-hot target. Ignored rows give 0 loss and 0 gradient.
 import { expNonPositiveVec, rowLogSumExp, rowSum } from "./vmath";
 
-// logits: [rows, cols] f32; targets: [rows] i32 (0 ≤ t < cols or ignoreIndex); losses, lse: [rows] f32
-// returns the number of rows not ignored
-export function crossEntropyForwardF32(logits: usize, targets: usize, losses: usize, lse: usize,
-  rows: i32, cols: i32, ignoreIndex: i32, smoothing: f32): i32 {
+// logits: [rows, cols] f32; targets: [rows] i32 (0 ≤ t < cols or ignoreIndex); losses, lse: [rows] f32;
+// count: one f32 ← the number of rows not ignored (the divisor of the mean reduction)
+export function crossEntropyForwardF32(logits: usize, targets: usize, losses: usize, lse: usize, count: usize,
+  rows: i32, cols: i32, ignoreIndex: i32, smoothing: f32): void {
   let kept = 0;
   for (let r = 0; r < rows; r++) {
     const row = logits + (<usize>r * <usize>cols << 2);
@@ -22,17 +22,19 @@ export function crossEntropyForwardF32(logits: usize, targets: usize, losses: us
     if (smoothing != 0) loss += smoothing * (l - rowSum(row, cols) / <f32>cols);
     store<f32>(losses + (<usize>r << 2), loss);
   }
-  return kept;
+  store<f32>(count, <f32>kept);
 }
 
-// dlogits: [rows, cols] = scale·(softmax(logits) − (1−ε)·onehot(t) − ε/cols), 0 on ignored rows
-export function crossEntropyBackwardF32(logits: usize, targets: usize, lse: usize, dlogits: usize,
-  rows: i32, cols: i32, ignoreIndex: i32, smoothing: f32, scale: f32): void {
+// dLoss: [rows] f32; dlogits: [rows, cols] = dLoss[r]·(softmax(logits) − (1−ε)·onehot(t) − ε/cols),
+// 0 on ignored rows
+export function crossEntropyBackwardF32(logits: usize, targets: usize, lse: usize, dLoss: usize, dlogits: usize,
+  rows: i32, cols: i32, ignoreIndex: i32, smoothing: f32): void {
   const c4 = cols & ~3;
-  const sv = f32x4.splat(scale);
   const off = smoothing / <f32>cols;
   const offv = f32x4.splat(off);
   for (let r = 0; r < rows; r++) {
+    const scale = load<f32>(dLoss + (<usize>r << 2));
+    const sv = f32x4.splat(scale);
     const base = <usize>r * <usize>cols << 2;
     const t = load<i32>(targets + (<usize>r << 2));
     if (t == ignoreIndex) {

@@ -1,5 +1,5 @@
-// Memory helpers the runtime needs: where the heap starts, and bulk fill / copy / accumulate over
-// f32 buffers (gradient accumulation is `addInto`). Pointers are byte addresses, lengths in elements.
+// Memory helpers the runtime needs: where the heap starts, bulk fill / copy / accumulate over
+// f32 buffers (gradient accumulation is `axpyF32`) and dtype casts. Pointers are byte addresses, lengths in elements.
 
 // Where free memory begins: everything below is the module's static data.
 export function heapBase(): usize {
@@ -40,14 +40,18 @@ export function axpyF32(dst: usize, src: usize, n: i32, alpha: f32): void {
   }
 }
 
-// Counts non-finite values in x: [n]; the tensor layer uses it to reject NaN/Inf where forbidden.
-export function countNonFiniteF32(x: usize, n: i32): i32 {
-  let bad = 0;
+// src: [n] f32; dst: [n] i32 truncated toward zero, saturating at the i32 range, NaN → 0 (never traps).
+export function castF32ToI32(src: usize, dst: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
-    const v = load<f32>(x + (<usize>i << 2));
-    if (v - v != 0) bad++;
+    const v = load<f32>(src + (<usize>i << 2));
+    const t: i32 = v != v ? 0 : v >= 2147483648.0 ? i32.MAX_VALUE : v <= -2147483648.0 ? i32.MIN_VALUE : <i32>v;
+    store<i32>(dst + (<usize>i << 2), t);
   }
-  return bad;
+}
+
+// src: [n] i32; dst: [n] f32 (rounded to nearest above 2^24)
+export function castI32ToF32(src: usize, dst: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(dst + (<usize>i << 2), <f32>load<i32>(src + (<usize>i << 2)));
 }
 
 // Which build this is (bit 0: relaxed SIMD, bit 1: threads), so a module handed to init() reports

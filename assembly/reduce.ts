@@ -1,5 +1,5 @@
 // Reductions over one axis of x viewed as [outer, len, inner] (sum, mean, max, min, argmax, argmin)
-// and the two gradient helpers: scatter a value back to its arg index, broadcast a value along len.
+// and the gradient of max / min: scatter a value back to its arg index.
 // Row reductions (inner = 1) keep 16 SIMD partial sums; column reductions add rows four at a time
 // into the output row, which stays in L1 while x streams through once.
 
@@ -166,32 +166,6 @@ export function scatterAxisF32(indices: usize, dy: usize, dx: usize, outer: i32,
       const k = src + <usize>i;
       const l = load<i32>(indices + (k << 2));
       store<f32>(base + ((<usize>l * inner + <usize>i) << 2), load<f32>(dy + (k << 2)));
-    }
-  }
-}
-
-// dy: [outer, inner] f32; dx: [outer, len, inner] = scale·dy[o, i] for every l (the gradient of
-// sum (scale 1) and mean (scale 1/len)).
-export function broadcastAxisF32(dy: usize, dx: usize, outer: i32, len: i32, inner: i32, scale: f32): void {
-  const s = f32x4.splat(scale);
-  const n4 = inner & ~3;
-  for (let o = 0; o < outer; o++) {
-    const src = dy + (<usize>o * inner << 2);
-    let dst = dx + (<usize>o * <usize>len * <usize>inner << 2);
-    if (inner == 1) {
-      const v = scale * load<f32>(src);
-      const vv = f32x4.splat(v);
-      const l4 = len & ~3;
-      let l = 0;
-      for (; l < l4; l += 4) st(dst, l, vv);
-      for (; l < len; l++) stf(dst, l, v);
-      continue;
-    }
-    for (let l = 0; l < len; l++) {
-      let i = 0;
-      for (; i < n4; i += 4) st(dst, i, f32x4.mul(s, ld(src, i)));
-      for (; i < inner; i++) stf(dst, i, scale * ldf(src, i));
-      dst += <usize>inner << 2;
     }
   }
 }

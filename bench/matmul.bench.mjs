@@ -7,7 +7,7 @@ import { tfjsWasm } from "./tfjs.mjs";
 import * as ort from "onnxruntime-web";
 import { report, reportRatio, timeAsync, timeSync } from "./harness.mjs";
 import { loadRuntime } from "../dist/runtime/wasm.js";
-import { gemm } from "../dist/backend/matmul.js";
+import { gemm } from "../dist/backend/cpu-wasm/gemm.js";
 import { setThreads } from "../dist/runtime/pool.js";
 
 const SIZES = [128, 256, 512, 1024];

@@ -6,5 +6,6 @@ export { init, isInitialized } from "./runtime/wasm.js";
 export type { BuildName, InitOptions } from "./runtime/wasm.js";
 export { info, memory } from "./runtime/info.js";
 export { setThreads } from "./runtime/pool.js";
+export { setDevice, getDevice } from "./backend/device.js";
 export * from "./tokenizers/index.js";
 export * from "./tensor/index.js";

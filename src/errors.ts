@@ -2,7 +2,7 @@
 // names the argument, what was expected and what was received.
 
 export type ErrorCode =
-  | "E_SHAPE" | "E_DTYPE" | "E_VALUE" | "E_TYPE" | "E_RANGE" | "E_NONFINITE"
+  | "E_SHAPE" | "E_DTYPE" | "E_VALUE" | "E_TYPE" | "E_RANGE" | "E_DEVICE"
   | "E_DISPOSED" | "E_INIT" | "E_OOM" | "E_FORMAT" | "E_GRAD" | "E_TOKEN" | "E_STATE";
 
 export class TesseraError extends Error {

@@ -1,16 +1,136 @@
-// The Backend interface: one method per kernel, same names as the assembly/ exports, plus `gemm`
-// (which owns packing scratch and threading). The tensor layer talks only to this interface.
-import type { KernelExports } from "../runtime/kernel-exports.js";
-import type { GemmArgs } from "./matmul.js";
+// The device interface: everything a tensor op needs from a device, as memory operations plus one
+// method per kernel family, over opaque buffer handles. A handle is a byte address on cpu-wasm and
+// a GPUBuffer on webgpu; ops never look inside one. Sizes are in elements (4 bytes each, float32 or
+// int32); shapes and strides are element counts in plain arrays; every output buffer is contiguous
+// and written whole. Inputs have been validated by the op, so a backend may assume valid arguments.
+import type { Unary, Binary, Reduce } from "../runtime/abi.js";
 
-export type { GemmArgs };
-// The raw gemm exports are wrapped by backend/matmul.ts (scratch, threads); ops see only that.
-type RawGemm = "gemmPrepare" | "gemmScratchBytes" | "join" | "runJob";
-export interface Backend extends Omit<KernelExports, RawGemm> {
-  gemm(args: GemmArgs): void;
-}
-
-export { Unary, Binary, Reduce } from "../runtime/abi.js";
-import type { Unary, Binary } from "../runtime/abi.js";
 export type UnaryOp = keyof typeof Unary;
 export type BinaryOp = keyof typeof Binary;
+export type ReduceOp = keyof typeof Reduce;
+export type DType = "float32" | "int32";
+export type HostArray = Float32Array | Int32Array;
+
+/** A buffer on a device. Opaque outside the backend that made it. */
+export type Handle = number | object;
+
+export interface GemmArgs {
+  /** A: [m,k] ([k,m] if transA); B: [k,n] ([n,k] if transB); C: [m,n], for each of `batch` items. */
+  a: Handle;
+  b: Handle;
+  c: Handle;
+  m: number;
+  n: number;
+  k: number;
+  batch: number;
+  /** Elements between batch items; 0 broadcasts one operand to every item. */
+  strideA: number;
+  strideB: number;
+  strideC: number;
+  transA: boolean;
+  transB: boolean;
+  /** A bias [n] added to every row of C, or null. */
+  bias: Handle | null;
+  /** C += A·B (+ bias) instead of C = A·B (+ bias). */
+  accumulate: boolean;
+}
+
+export interface Backend {
+  /** The device name users see as `t.device` ("cpu", "webgpu", …). */
+  readonly device: string;
+  /** A longer description for messages and info(), e.g. "cpu (threads-relaxed build)". */
+  readonly label: string;
+  /**
+   * True when readSync works: host code may read device data synchronously. Checks that need a
+   * value on the host in the middle of an op (index ranges) run only where this is true; elsewhere
+   * kernels clamp instead, as documented by each op.
+   */
+  readonly syncRead: boolean;
+
+  // ---- memory ----
+  /** A buffer of n ≥ 0 elements (contents undefined). */
+  alloc(n: number): Handle;
+  free(h: Handle): void;
+  /** Writes src (converted to dtype) at element `offset` of h. */
+  write(h: Handle, src: ArrayLike<number>, dtype: DType, offset?: number): void;
+  /** Copies n elements of h into `out` (or a new array). Throws E_DEVICE where syncRead is false. */
+  readSync(h: Handle, n: number, dtype: DType, out?: HostArray): HostArray;
+  /** Copies n elements of h into a new array, on every device. */
+  read(h: Handle, n: number, dtype: DType): Promise<HostArray>;
+  fill(h: Handle, n: number, value: number, dtype: DType): void;
+  /** dst[0..n) ← src[0..n) (bits: serves both dtypes). */
+  copy(dst: Handle, src: Handle, n: number): void;
+  /** dst[0..n) += alpha·src[0..n) (float32): gradient accumulation. */
+  axpy(dst: Handle, src: Handle, n: number, alpha: number): void;
+  /** dst = src converted: float32 → int32 truncates toward zero (NaN → 0, saturating); int32 → float32 rounds. */
+  cast(src: Handle, dst: Handle, n: number, to: DType): void;
+
+  // ---- elementwise (float32) ----
+  /** out = op(x); pow uses p as the exponent. out may be x. */
+  unary(op: UnaryOp, x: Handle, out: Handle, n: number, p: number): void;
+  /** dx = dy·op'(x), given y = op(x). */
+  unaryBackward(op: UnaryOp, x: Handle, y: Handle, dy: Handle, dx: Handle, n: number, p: number): void;
+  /** out = a op b, all contiguous [n]. out may be a or b. */
+  binary(op: BinaryOp, a: Handle, b: Handle, out: Handle, n: number): void;
+  /** out = a op s, or s op a when scalarFirst. */
+  binaryScalar(op: BinaryOp, a: Handle, s: number, out: Handle, n: number, scalarFirst: boolean): void;
+  /** out: contiguous [shape] = a op b, where a and b are strided views (stride 0 on broadcast dims). */
+  binaryBroadcast(op: BinaryOp, a: Handle, b: Handle, out: Handle, shape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): void;
+
+  // ---- reductions over x viewed as [outer, len, inner] ----
+  /** out: [outer, inner]; len 0 gives 0 (sum), NaN (mean, max, min). */
+  reduceAxis(op: ReduceOp, x: Handle, out: Handle, outer: number, len: number, inner: number): void;
+  /** out: int32 [outer, inner], the first index of the max / min (NaN counts as the extreme); len ≥ 1. */
+  argReduceAxis(op: "max" | "min", x: Handle, out: Handle, outer: number, len: number, inner: number): void;
+  /** dx: [outer, len, inner] = 0 except dx[o, indices[o, i], i] = dy[o, i]. */
+  scatterAxis(indices: Handle, dy: Handle, dx: Handle, outer: number, len: number, inner: number): void;
+
+  // ---- layout (bits: both dtypes) ----
+  /** out: contiguous [shape] ← the view of x with these element strides, starting at element offset. */
+  stridedCopy(x: Handle, out: Handle, shape: readonly number[], strides: readonly number[], offset: number): void;
+  /** The strided view of dst ← src (contiguous [shape]); float32 += when accumulate. */
+  stridedScatter(src: Handle, dst: Handle, shape: readonly number[], strides: readonly number[], offset: number, accumulate: boolean): void;
+  /** out: [cols, rows] ← x: [rows, cols]. */
+  transpose2d(x: Handle, out: Handle, rows: number, cols: number): void;
+  /** out: [nIds, dim] ← rows of weight: [*, dim] picked by int32 ids (already range-checked). */
+  gatherRows(weight: Handle, ids: Handle, out: Handle, nIds: number, dim: number): void;
+  /** dWeight rows += dOut rows, by ids (repeats add up). */
+  scatterAddRows(dOut: Handle, ids: Handle, dWeight: Handle, nIds: number, dim: number): void;
+  /**
+   * offsets: int32 [idx shape] = flat element offset into x (element strides xStrides) of every
+   * element of idx, reading idx along `dim` (torch.gather's addressing).
+   */
+  alongDimOffsets(idx: Handle, offsets: Handle, shape: readonly number[], xStrides: readonly number[], dim: number): void;
+  /**
+   * Position of the first int32 value of ids[0..n) outside [lo, hi] that is not `except`, or -1.
+   * Only where syncRead (the op reports the bad value; elsewhere kernels clamp).
+   */
+  findOutOfRange(ids: Handle, n: number, lo: number, hi: number, except: number): number;
+
+  // ---- matmul ----
+  gemm(args: GemmArgs): void;
+
+  // ---- softmax, normalisation, losses, dropout (rows of `cols` floats) ----
+  softmaxRows(x: Handle, y: Handle, rows: number, cols: number): void;
+  logSoftmaxRows(x: Handle, y: Handle, rows: number, cols: number): void;
+  softmaxBackwardRows(y: Handle, dy: Handle, dx: Handle, rows: number, cols: number): void;
+  logSoftmaxBackwardRows(y: Handle, dy: Handle, dx: Handle, rows: number, cols: number): void;
+  /** y = (x − mean)·rstd·gamma + beta per row; saves mean and rstd [rows]. gamma/beta may be null. */
+  layerNormForward(x: Handle, gamma: Handle | null, beta: Handle | null, y: Handle, mean: Handle, rstd: Handle,
+    rows: number, cols: number, eps: number): void;
+  /** dx, and dgamma / dbeta (summed over rows) where not null. */
+  layerNormBackward(x: Handle, gamma: Handle | null, mean: Handle, rstd: Handle, dy: Handle, dx: Handle,
+    dgamma: Handle | null, dbeta: Handle | null, rows: number, cols: number): void;
+  /**
+   * losses [rows] and lse [rows] (log-sum-exp) from logits [rows, cols] and int32 targets [rows];
+   * `count` (one float32) ← the number of rows whose target is not ignoreIndex.
+   */
+  crossEntropyForward(logits: Handle, targets: Handle, losses: Handle, lse: Handle, count: Handle,
+    rows: number, cols: number, ignoreIndex: number, smoothing: number): void;
+  /** dlogits = dLoss[row]·(softmax − smoothed one-hot), 0 on ignored rows; dLoss: [rows]. */
+  crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dLoss: Handle, dlogits: Handle,
+    rows: number, cols: number, ignoreIndex: number, smoothing: number): void;
+  /** mask[i] ∈ {0, 1/(1−p)} from a counter-based generator of (seed, i); y = x·mask. */
+  dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void;
+}

@@ -1,27 +1,38 @@
 // Making tensors: from JS data (nested arrays, typed arrays, numbers) and from fills, ranges and
-// the seeded generator. All validation of user data happens here, before anything is allocated.
+// the seeded generator, on the default device or the one named in options. All validation of user
+// data happens here, before anything is allocated.
 import { TesseraError, checkInt, checkNumber, fail } from "../errors.js";
-import { heapF32, heapI32 } from "../runtime/wasm.js";
-import { cpuBackend } from "../backend/cpu-wasm.js";
+import type { Backend } from "../backend/backend.js";
+import { defaultBackend, resolveDevice } from "../backend/device.js";
 import { Tensor, type DType, type NestedArray } from "./tensor.js";
-import { checkShape, fmt, sizeOf, type Shape } from "./shape.js";
-import { defaultGenerator, type Generator } from "./random.js";
+import { sizeOf, type Shape } from "./shape.js";
+import { checkShape } from "./check.js";
+import { Generator, defaultGenerator } from "./random.js";
 
 export interface TensorOptions {
   dtype?: DType;
   requiresGrad?: boolean;
+  /** "cpu" (default: the current default device, see setDevice) or another registered device. */
+  device?: string;
 }
 
 export type TensorData = NestedArray | Float32Array | Float64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array;
 
-function checkOptions(fn: string, o: unknown): { dtype: DType; requiresGrad: boolean } {
-  if (o === undefined) return { dtype: "float32", requiresGrad: false };
+interface Options {
+  dtype: DType;
+  requiresGrad: boolean;
+  backend: Backend;
+}
+
+function checkOptions(fn: string, o: unknown): Options {
+  if (o === undefined) return { dtype: "float32", requiresGrad: false, backend: defaultBackend() };
   if (o === null || typeof o !== "object") fail("E_TYPE", `${fn}: options`, "an object", o);
-  const { dtype = "float32", requiresGrad = false } = o as TensorOptions;
+  const { dtype = "float32", requiresGrad = false, device } = o as TensorOptions;
   if (dtype !== "float32" && dtype !== "int32") fail("E_DTYPE", `${fn}: options.dtype`, '"float32" or "int32"', dtype);
   if (typeof requiresGrad !== "boolean") fail("E_TYPE", `${fn}: options.requiresGrad`, "a boolean", requiresGrad);
   if (requiresGrad && dtype !== "float32") fail("E_DTYPE", `${fn}: options.requiresGrad`, "float32 for a tensor that requires grad", dtype);
-  return { dtype, requiresGrad };
+  const backend = device === undefined ? defaultBackend() : resolveDevice(`${fn}: options.device`, device);
+  return { dtype, requiresGrad, backend };
 }
 
 function inferShape(data: NestedArray): number[] {
@@ -46,30 +57,31 @@ function flatten(data: NestedArray, shape: number[], out: number[], dim: number,
   for (let i = 0; i < data.length; i++) flatten(data[i], shape, out, dim + 1, `${path}[${i}]`);
 }
 
-/** Copies values into a new tensor's memory, checking int32 values are integers in range. */
-function fromValues(values: ArrayLike<number>, shape: Shape, dtype: DType, requiresGrad: boolean): Tensor {
-  if (dtype === "int32") {
+/** Copies values into a new tensor, checking int32 values are integers in range. */
+function fromValues(values: ArrayLike<number>, shape: readonly number[], o: Options): Tensor {
+  if (o.dtype === "int32" && !(values instanceof Int32Array)) {
     for (let i = 0; i < values.length; i++) {
       const v = values[i];
       if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31) fail("E_DTYPE", `tensor: data[${i}]`, "an int32 integer for dtype int32", v);
     }
   }
-  const t = Tensor.empty(shape, dtype);
-  const p = t.ptr >>> 2;
-  if (dtype === "int32") heapI32().set(values, p);
-  else heapF32().set(values, p);
-  t.requiresGrad = requiresGrad;
+  const t = Tensor.empty(shape, o.dtype, o.backend);
+  o.backend.write(t.handle, values, o.dtype);
+  t.requiresGrad = o.requiresGrad;
   return t;
 }
 
 /** tensor([[1, 2], [3, 4]]), tensor(float32Array, [2, 2]), tensor(3.5). */
 export function tensor(data: TensorData, shape?: Shape, options?: TensorOptions): Tensor {
-  const { dtype, requiresGrad } = checkOptions("tensor", options);
+  const o = checkOptions("tensor", options);
   if (ArrayBuffer.isView(data)) {
+    if (data instanceof DataView || data instanceof BigInt64Array || data instanceof BigUint64Array) {
+      fail("E_TYPE", "tensor: data", "a number, a (nested) array of numbers or a numeric typed array", data);
+    }
     const values = data as unknown as ArrayLike<number>;
     const s = shape === undefined ? [values.length] : checkShape("tensor: shape", shape);
     if (sizeOf(s) !== values.length) fail("E_SHAPE", "tensor: shape", `a shape with ${values.length} elements to match data`, shape);
-    return fromValues(values, s, dtype, requiresGrad);
+    return fromValues(values, s, o);
   }
   if (typeof data !== "number" && !Array.isArray(data)) {
     fail("E_TYPE", "tensor: data", "a number, a (nested) array of numbers or a typed array", data);
@@ -77,21 +89,19 @@ export function tensor(data: TensorData, shape?: Shape, options?: TensorOptions)
   const inferred = inferShape(data);
   const flat: number[] = [];
   flatten(data, inferred, flat, 0, "");
-  const s = shape === undefined ? inferred : checkShape("tensor: shape", shape);
+  const s = shape === undefined ? checkShape("tensor: data", inferred) : checkShape("tensor: shape", shape);
   if (sizeOf(s) !== flat.length) fail("E_SHAPE", "tensor: shape", `a shape with ${flat.length} elements to match data`, shape);
-  return fromValues(flat, s, dtype, requiresGrad);
+  return fromValues(flat, s, o);
 }
 
 export function full(shape: Shape, value: number, options?: TensorOptions): Tensor {
-  const { dtype, requiresGrad } = checkOptions("full", options);
+  const o = checkOptions("full", options);
   const s = checkShape("full: shape", shape);
   if (typeof value !== "number") fail("E_TYPE", "full: value", "a number", value);
-  const t = Tensor.empty(s, dtype);
-  if (dtype === "int32") {
-    checkInt("full: value", value, -(2 ** 31), 2 ** 31 - 1);
-    cpuBackend().fillI32(t.ptr, t.size, value);
-  } else cpuBackend().fillF32(t.ptr, t.size, value);
-  t.requiresGrad = requiresGrad;
+  if (o.dtype === "int32") checkInt("full: value", value, -(2 ** 31), 2 ** 31 - 1);
+  const t = Tensor.empty(s, o.dtype, o.backend);
+  o.backend.fill(t.handle, t.size, value, o.dtype);
+  t.requiresGrad = o.requiresGrad;
   return t;
 }
 
@@ -104,7 +114,7 @@ export function ones(shape: Shape, options?: TensorOptions): Tensor {
 }
 
 export function zerosLike(t: Tensor): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype });
+  return full(t.shape, 0, { dtype: t.dtype, device: t.device });
 }
 
 /** arange(end) or arange(start, end, step), like torch.arange. */
@@ -115,22 +125,21 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   checkNumber("arange: step", step);
   if (step === 0) fail("E_VALUE", "arange: step", "a non-zero number", step);
   const n = Math.max(0, Math.ceil((end - start) / step));
+  if (n > 2 ** 31 - 1) fail("E_RANGE", "arange", "fewer than 2^31 elements", n);
   const values = Array.from({ length: n }, (_, i) => start + i * step);
   const dtype = options?.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? "int32" : "float32");
-  return fromValues(values, [n], dtype, checkOptions("arange", { ...options, dtype }).requiresGrad);
+  return fromValues(values, [n], checkOptions("arange", { ...options, dtype }));
 }
 
 function randomTensor(fn: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
   const s = checkShape(`${fn}: shape`, shape);
   const { generator = defaultGenerator, ...rest } = options ?? {};
-  const { requiresGrad } = checkOptions(fn, rest);
-  if (rest.dtype === "int32") throw new TesseraError("E_DTYPE", `${fn}: options.dtype: expected "float32", received "int32"`);
-  const t = Tensor.empty(s);
-  const view = heapF32();
-  const p = t.ptr >>> 2;
-  for (let i = 0; i < t.size; i++) view[p + i] = draw(generator);
-  t.requiresGrad = requiresGrad;
-  return t;
+  if (!(generator instanceof Generator)) fail("E_TYPE", `${fn}: options.generator`, "a Generator", generator);
+  const o = checkOptions(fn, rest);
+  if (o.dtype === "int32") throw new TesseraError("E_DTYPE", `${fn}: options.dtype: expected "float32", received "int32"`);
+  const values = new Float32Array(sizeOf(s));
+  for (let i = 0; i < values.length; i++) values[i] = draw(generator);
+  return fromValues(values, s, o);
 }
 
 export interface RandomOptions extends TensorOptions {
@@ -146,15 +155,3 @@ export function randn(shape: Shape, options?: RandomOptions): Tensor {
 export function rand(shape: Shape, options?: RandomOptions): Tensor {
   return randomTensor("rand", shape, options, (g) => g.random());
 }
-
-export function checkTensor(arg: string, v: unknown): Tensor {
-  if (!(v instanceof Tensor)) fail("E_TYPE", arg, "a Tensor", v);
-  v.ptr; // E_DISPOSED
-  return v;
-}
-
-export function checkFloat(arg: string, t: Tensor): Tensor {
-  if (t.dtype !== "float32") throw new TesseraError("E_DTYPE", `${arg}: expected a float32 tensor, received ${t.dtype} ${fmt(t.shape)}`);
-  return t;
-}
-

@@ -1,8 +1,8 @@
 // Embedding lookup: rows of weight [numEmbeddings, dim] picked by int32 ids of any shape
 // (torch.nn.functional.embedding); the gradient scatter-adds into the picked rows.
-import { gather } from "./layout.js";
-import { checkTensor } from "./creation.js";
 import { TesseraError } from "../errors.js";
+import { gather } from "./layout.js";
+import { checkTensor } from "./check.js";
 import { fmt } from "./shape.js";
 import type { Tensor } from "./tensor.js";
 

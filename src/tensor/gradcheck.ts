@@ -1,8 +1,8 @@
 // Gradient check by central finite differences, accumulated in float64 in TypeScript. The function
 // is reduced to a scalar with fixed random weights, L = Σ w·f(x), so every output element is
-// checked. The forward runs in float32, so tolerances must allow for ~1e-3 relative noise.
+// checked. The forward runs in float32, so tolerances must allow for ~1e-3 relative noise. Inputs
+// are perturbed in place on their device, which must read synchronously (the CPU does).
 import { TesseraError } from "../errors.js";
-import { heapF32 } from "../runtime/wasm.js";
 import { Tensor } from "./tensor.js";
 import { noGrad } from "./autograd.js";
 import { tidy } from "./scope.js";
@@ -28,8 +28,9 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   const gen = new Generator(seed);
   const probe = noGrad(() => fn(...inputs));
   const weights = Float64Array.from({ length: probe.size }, () => gen.random() * 2 - 1);
+  const device = probe.device;
   probe.dispose();
-  const weightT = tensor(Float32Array.from(weights), probe.shape);
+  const weightT = tensor(Float32Array.from(weights), probe.shape, { device });
 
   const scalar = (): number => noGrad(() => tidy(() => {
     const y = fn(...inputs).data();
@@ -49,14 +50,15 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     if (!x.requiresGrad) return;
     if (!x.grad) throw new TesseraError("E_GRAD", `gradcheck: input ${which}: expected a gradient after backward, received none`);
     const analytic = x.grad.data();
+    const be = x.backend;
+    const values = x.data();
     for (let i = 0; i < x.size; i++) {
-      const p = (x.ptr >>> 2) + i;
-      const orig = heapF32()[p];
-      heapF32()[p] = orig + eps;
+      const orig = values[i];
+      be.write(x.handle, [orig + eps], "float32", i);
       const up = scalar();
-      heapF32()[p] = orig - eps;
+      be.write(x.handle, [orig - eps], "float32", i);
       const down = scalar();
-      heapF32()[p] = orig;
+      be.write(x.handle, [orig], "float32", i);
       const numeric = (up - down) / (2 * eps);
       const err = Math.abs(numeric - analytic[i]);
       if (err > maxAbsError) {

@@ -1,30 +1,33 @@
 // Reductions over one or more axes (sum, mean, max, min, argmax, argmin) with keepDim, and
-// sumToShape — the gradient of broadcasting. The kernel sees x as [outer, len, inner].
+// sumToShape — the gradient of broadcasting. The kernels see x as [outer, len, inner]. A 0-d tensor
+// reduces over axis 0 / −1 as if it had one length-1 axis, like PyTorch; an empty axis list means
+// every axis, as torch.sum(x, dim=[]) does.
 import { TesseraError, describe } from "../errors.js";
-import { Reduce } from "../backend/backend.js";
-import { cpuBackend } from "../backend/cpu-wasm.js";
+import type { ReduceOp } from "../backend/backend.js";
 import { Tensor } from "./tensor.js";
 import { record } from "./autograd.js";
-import { normAxis, sizeOf, fmt, type Shape } from "./shape.js";
-import { checkFloat, checkTensor } from "./creation.js";
-import { expandRaw } from "./layout.js";
+import { sizeOf, fmt, type Shape } from "./shape.js";
+import { checkBool, floatTensor, normAxis } from "./check.js";
+import { copyRaw, expandRaw } from "./layout.js";
 
+/** [outer, len, inner] around axis; a 0-d tensor is [1, 1, 1]. */
 function split(shape: Shape, axis: number): [number, number, number] {
+  if (shape.length === 0) return [1, 1, 1];
   return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
 }
 
 /** Reduces one axis, keeping it as size 1. */
-function reduceAxisRaw(x: Tensor, axis: number, op: keyof typeof Reduce): Tensor {
+function reduceAxisRaw(x: Tensor, axis: number, op: ReduceOp): Tensor {
   const [outer, len, inner] = split(x.shape, axis);
   const shape = x.shape.slice();
-  shape[axis] = 1;
-  const out = Tensor.empty(shape);
-  cpuBackend().reduceAxisF32(Reduce[op], x.ptr, out.ptr, outer, len, inner);
+  if (shape.length > 0) shape[axis] = 1;
+  const out = Tensor.empty(shape, "float32", x.backend);
+  x.backend.reduceAxis(op, x.handle, out.handle, outer, len, inner);
   return out;
 }
 
 function axesOf(fn: string, x: Tensor, axis: number | number[] | undefined): number[] {
-  if (axis === undefined) return x.shape.map((_, i) => i);
+  if (axis === undefined || (Array.isArray(axis) && axis.length === 0)) return x.shape.map((_, i) => i);
   const list = Array.isArray(axis) ? axis : [axis];
   const axes = list.map((a) => normAxis(`${fn}: axis`, a, x.ndim));
   if (new Set(axes).size !== axes.length) throw new TesseraError("E_VALUE", `${fn}: axis: expected distinct axes, received ${describe(axis)}`);
@@ -35,24 +38,30 @@ function outShape(shape: Shape, axes: number[], keepDim: boolean): number[] {
   return keepDim ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
-/** Sum (op "sum") or sum/count (op "mean") over axes; one kernel call per axis. */
-function sumLike(fn: "sum" | "mean", x: Tensor, axis: number | number[] | undefined, keepDim: boolean): Tensor {
-  checkFloat(`${fn}: input`, checkTensor(`${fn}: input`, x));
-  const axes = axesOf(fn, x, axis);
+/** Sum or mean over axes; one kernel call per axis. */
+function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | undefined, keepDim: boolean): Tensor {
+  const x = floatTensor(`${fn}: input`, input);
+  checkBool(`${fn}: keepDim`, keepDim);
+  const axes = x.ndim === 0 ? [] : axesOf(fn, x, axis);
+  if (x.ndim === 0 && axis !== undefined) axesOf(fn, x, axis); // validates; a 0-d sum is its value
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   let cur = x;
-  if (x.ndim === 0 || axes.length === 0) cur = x.view(x.shape); // nothing to reduce: a copy-free view
   for (const a of [...axes].sort((p, q) => q - p)) {
     const next = reduceAxisRaw(cur, a, fn);
     if (cur !== x) cur.dispose();
     cur = next;
   }
-  const out = cur.view(outShape(x.shape, axes, keepDim));
-  cur.dispose();
+  const shape = outShape(x.shape, axes, keepDim);
+  let out: Tensor;
+  if (cur === x) out = copyRaw(x, shape);
+  else {
+    out = cur.view(shape);
+    cur.dispose();
+  }
   return record(fn, out, [x], (g) => {
-    const keep = g.view(outShape(x.shape, axes, true));
-    const dx = expandRaw(keep, x.shape, fn === "mean" ? 1 / count : 1);
-    keep.dispose();
+    const kept = g.view(outShape(x.shape, axes, true));
+    const dx = expandRaw(kept, x.shape, fn === "mean" ? 1 / count : 1);
+    kept.dispose();
     return [dx];
   });
 }
@@ -65,21 +74,32 @@ export function mean(x: Tensor, axis?: number | number[], keepDim = false): Tens
   return sumLike("mean", x, axis, keepDim);
 }
 
-/** argmax/argmin indices over one axis (or the flattened tensor), int32. */
-function argRaw(fn: "argmax" | "argmin", x: Tensor, axis: number | undefined, keepDim: boolean): Tensor {
-  checkFloat(`${fn}: input`, checkTensor(`${fn}: input`, x));
+interface ArgAxis {
+  /** x read as 1-D when no axis was given. */
+  flat: boolean;
+  ax: number;
+  outer: number;
+  len: number;
+  inner: number;
+  shape: number[];
+}
+
+function argAxis(fn: string, x: Tensor, axis: number | undefined, keepDim: boolean): ArgAxis {
+  checkBool(`${fn}: keepDim`, keepDim);
   const flat = axis === undefined;
-  const src = flat ? x.view([x.size]) : x;
   const ax = flat ? 0 : normAxis(`${fn}: axis`, axis, x.ndim);
-  if (src.shape[ax] === 0 || src.ndim === 0 && src.size === 0) {
-    if (flat) src.dispose();
-    throw new TesseraError("E_SHAPE", `${fn}: input: expected a non-empty reduction axis, received shape ${fmt(x.shape)}`);
-  }
-  const [outer, len, inner] = src.ndim === 0 ? [1, 1, 1] : split(src.shape, ax);
-  const out = Tensor.empty(flat ? (keepDim ? x.shape.map(() => 1) : []) : outShape(x.shape, [ax], keepDim), "int32");
-  const be = cpuBackend();
-  (fn === "argmax" ? be.argmaxAxisF32 : be.argminAxisF32)(src.ptr, out.ptr, outer, len, inner);
-  if (flat) src.dispose();
+  const [outer, len, inner] = flat ? [1, x.size, 1] : split(x.shape, ax);
+  if (len === 0) throw new TesseraError("E_SHAPE", `${fn}: input: expected a non-empty reduction axis, received shape ${fmt(x.shape)}`);
+  const shape = flat ? (keepDim ? x.shape.map(() => 1) : []) : x.ndim === 0 ? [] : outShape(x.shape, [ax], keepDim);
+  return { flat, ax, outer, len, inner, shape };
+}
+
+/** argmax/argmin indices over one axis (or the flattened tensor), int32. */
+function argRaw(fn: "argmax" | "argmin", input: Tensor, axis: number | undefined, keepDim: boolean): Tensor {
+  const x = floatTensor(`${fn}: input`, input);
+  const a = argAxis(fn, x, axis, keepDim);
+  const out = Tensor.empty(a.shape, "int32", x.backend);
+  x.backend.argReduceAxis(fn === "argmax" ? "max" : "min", x.handle, out.handle, a.outer, a.len, a.inner);
   return out;
 }
 
@@ -87,34 +107,36 @@ export const argmax = (x: Tensor, axis?: number, keepDim = false) => argRaw("arg
 export const argmin = (x: Tensor, axis?: number, keepDim = false) => argRaw("argmin", x, axis, keepDim);
 
 /** max/min values over one axis (or everything); the gradient flows to the first extreme element. */
-function extreme(fn: "max" | "min", x: Tensor, axis: number | undefined, keepDim: boolean): Tensor {
-  const idx = argRaw(fn === "max" ? "argmax" : "argmin", x, axis, true);
-  const flat = axis === undefined;
-  const src = flat ? x.view([x.size]) : x;
-  const ax = flat ? 0 : normAxis(`${fn}: axis`, axis, x.ndim);
-  const vals = src.ndim === 0 ? src.view([]) : reduceAxisRaw(src, ax, fn);
-  const out = vals.view(flat ? (keepDim ? x.shape.map(() => 1) : []) : outShape(x.shape, [ax], keepDim));
-  vals.dispose();
-  if (flat) src.dispose();
+function extreme(fn: "max" | "min", input: Tensor, axis: number | undefined, keepDim: boolean): Tensor {
+  const x = floatTensor(`${fn}: input`, input);
+  const a = argAxis(fn, x, axis, keepDim);
+  const be = x.backend;
+  const [idx, out] = Tensor.emptyMany(be, [[a.outer * a.inner], "int32"], [a.shape, "float32"]);
+  be.argReduceAxis(fn, x.handle, idx.handle, a.outer, a.len, a.inner);
+  be.reduceAxis(fn, x.handle, out.handle, a.outer, a.len, a.inner);
   return record(fn, out, [x], (g) => {
-    const dx = Tensor.empty(x.shape);
-    const [outer, len, inner] = x.ndim === 0 ? [1, 1, 1] : split(flat ? [x.size] : x.shape, ax);
-    cpuBackend().scatterAxisF32(idx.ptr, g.ptr, dx.ptr, outer, len, inner);
+    const dx = Tensor.empty(x.shape, "float32", be);
+    be.scatterAxis(idx.handle, g.handle, dx.handle, a.outer, a.len, a.inner);
     return [dx];
-  }, [idx]);
+  }, [], [idx]);
 }
 
 export const max = (x: Tensor, axis?: number, keepDim = false) => extreme("max", x, axis, keepDim);
 export const min = (x: Tensor, axis?: number, keepDim = false) => extreme("min", x, axis, keepDim);
 
-/** Sums g over the axes that broadcasting expanded, giving a tensor of `shape`. */
+/** Sums g over the axes that broadcasting expanded, giving a tensor of `shape` (a view when none). */
 export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const lead = g.ndim - shape.length;
   const axes: number[] = [];
   for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
-  if (axes.length === 0) return g.view(shape);
-  const s = sum(g, axes, false);
-  const out = s.view(shape);
-  s.dispose();
+  if (axes.length === 0) return g.view(shape.slice());
+  let cur = g;
+  for (const a of axes.reverse()) {
+    const next = reduceAxisRaw(cur, a, "sum");
+    if (cur !== g) cur.dispose();
+    cur = next;
+  }
+  const out = cur.view(shape.slice());
+  cur.dispose();
   return out;
 }

@@ -1,21 +1,13 @@
-// Shapes: validation, sizes, contiguous strides, broadcasting (NumPy/PyTorch rules) and axes.
-import { TesseraError, describe, fail } from "../errors.js";
+// Shapes: sizes, contiguous strides, broadcasting (NumPy/PyTorch rules). Validation of shapes given
+// by users is in check.ts.
+import { TesseraError } from "../errors.js";
 
 export type Shape = readonly number[];
 
 export function sizeOf(shape: Shape): number {
   let n = 1;
-  for (const d of shape) n *= d;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
   return n;
-}
-
-export function checkShape(arg: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) fail("E_TYPE", arg, "an array of non-negative integers", shape);
-  for (const d of shape) {
-    if (typeof d !== "number" || !Number.isInteger(d) || d < 0) fail("E_SHAPE", arg, "an array of non-negative integers", shape);
-  }
-  if (sizeOf(shape) > 2 ** 31 - 1) fail("E_SHAPE", arg, "fewer than 2^31 elements", shape);
-  return shape.slice();
 }
 
 export function stridesOf(shape: Shape): number[] {
@@ -29,7 +21,10 @@ export function stridesOf(shape: Shape): number[] {
 }
 
 export function shapesEqual(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function fmt(shape: Shape): string {
@@ -56,15 +51,4 @@ export function broadcastStrides(shape: Shape, out: Shape): number[] {
   const s = stridesOf(shape);
   const off = out.length - shape.length;
   return out.map((_, i) => (i < off || shape[i - off] === 1 ? 0 : s[i - off]));
-}
-
-/** Normalises a possibly negative axis; E_RANGE when out of bounds. */
-export function normAxis(arg: string, axis: unknown, ndim: number): number {
-  const lo = -Math.max(ndim, 1);
-  const hi = Math.max(ndim, 1) - 1;
-  if (typeof axis !== "number" || !Number.isInteger(axis) || axis < lo || axis > hi) {
-    throw new TesseraError(typeof axis === "number" ? "E_RANGE" : "E_TYPE",
-      `${arg}: expected an integer axis in [${lo}, ${hi}] for a ${ndim}-d tensor, received ${describe(axis)}`);
-  }
-  return axis < 0 ? axis + Math.max(ndim, 1) : axis;
 }

@@ -1,13 +1,18 @@
-// A block of WASM memory shared by tensors that view the same data (reshape, detach). Freed when
-// the last tensor releases it — by dispose(), tidy(), or the FinalizationRegistry safety net.
-import { free, alloc } from "../runtime/wasm.js";
+// A buffer on a device shared by the tensors that view the same data (reshape, detach, views): the
+// backend that owns it, its opaque handle, a reference count and a version counter. Freed when the
+// last tensor releases it — by dispose(), tidy(), or the FinalizationRegistry safety net. The
+// version rises with every in-place write, so autograd can refuse to use values that changed after
+// they were saved for backward (PyTorch's "modified by an inplace operation").
+import type { Backend, Handle } from "../backend/backend.js";
 
 export class Storage {
   refs = 1;
-  constructor(readonly ptr: number, readonly nBytes: number) {}
+  version = 0;
+  constructor(readonly backend: Backend, readonly handle: Handle, readonly n: number) {}
 
-  static allocate(nBytes: number): Storage {
-    return new Storage(alloc(Math.max(nBytes, 4)), nBytes);
+  /** n elements of 4 bytes on `backend`. */
+  static allocate(backend: Backend, n: number): Storage {
+    return new Storage(backend, backend.alloc(n), n);
   }
 
   retain(): this {
@@ -16,15 +21,6 @@ export class Storage {
   }
 
   release(): void {
-    if (--this.refs === 0) free(this.ptr);
+    if (--this.refs === 0) this.backend.free(this.handle);
   }
 }
-
-// Tensors dropped without dispose(): release their storage when the GC collects them. Runtimes
-// without FinalizationRegistry (some edge workers) rely on dispose()/tidy() alone.
-export const storageRegistry: Pick<FinalizationRegistry<Storage>, "register" | "unregister"> =
-  typeof FinalizationRegistry === "function"
-    ? new FinalizationRegistry<Storage>((s) => {
-        if (s.refs > 0) s.release();
-      })
-    : { register() {}, unregister: () => false };

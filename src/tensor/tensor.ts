@@ -1,11 +1,12 @@
-// Tensor: a contiguous row-major float32 or int32 buffer in WASM memory, its shape, and (when it
-// takes part in autograd) the node that made it. Ops live one family per file; the methods here
-// only forward to them so `x.matmul(w).add(b).relu()` reads like PyTorch.
-import { TesseraError } from "../errors.js";
-import { heapF32, heapI32 } from "../runtime/wasm.js";
-import { track } from "./scope.js";
-import { Storage, storageRegistry } from "./storage.js";
-import { sizeOf, fmt, type Shape } from "./shape.js";
+// Tensor: a contiguous row-major float32 or int32 buffer on a device (Storage: backend + handle),
+// its shape, and (when it takes part in autograd) the node that made it. Ops live one family per
+// file; the methods here only forward to them so `x.matmul(w).add(b).relu()` reads like PyTorch.
+import { TesseraError, fail } from "../errors.js";
+import type { Backend, DType, Handle } from "../backend/backend.js";
+import { defaultBackend } from "../backend/device.js";
+import { track, untrackDisposed } from "./scope.js";
+import { Storage } from "./storage.js";
+import { sizeOf, fmt } from "./shape.js";
 import * as ew from "./elementwise.js";
 import * as red from "./reduce.js";
 import * as lay from "./layout.js";
@@ -14,37 +15,61 @@ import * as sm from "./softmax.js";
 import * as nrm from "./norm.js";
 import * as loss from "./loss.js";
 import * as emb from "./embedding.js";
-import { backward as runBackward, type GradNode } from "./autograd.js";
+import * as transfer from "./transfer.js";
+import { backward as runBackward, outputDisposed, type GradNode } from "./autograd.js";
 
-export type DType = "float32" | "int32";
+export type { DType } from "../backend/backend.js";
 export type TypedArrayFor<D extends DType> = D extends "int32" ? Int32Array : Float32Array;
 export type NestedArray = number | NestedArray[];
 
 let nextId = 1;
 
 export class Tensor {
-  readonly isTensor = true;
-  readonly id = nextId++;
+  readonly id: number;
   readonly shape: readonly number[];
   readonly size: number;
-  requiresGrad: boolean;
+  readonly dtype: DType;
+  requiresGrad = false;
   grad: Tensor | null = null;
   /** The autograd node that produced this tensor (null for leaves and outside autograd). */
   gradFn: GradNode | null = null;
-  private storage: Storage | null;
+  /** Which of gradFn's outputs this is. */
+  outputIndex = 0;
+  /** @internal The buffer (null once disposed). */
+  storage: Storage | null;
+  /** @internal Whether the FinalizationRegistry watches this tensor (see scope.ts). */
+  registered = false;
 
-  constructor(storage: Storage, shape: Shape, readonly dtype: DType, requiresGrad = false) {
+  /** Wraps `storage` (taking over one reference). Shapes are never copied: callers pass fresh arrays. */
+  constructor(storage: Storage, shape: readonly number[], dtype: DType) {
+    this.id = nextId++;
     this.storage = storage;
-    this.shape = Object.freeze(shape.slice());
+    this.shape = shape;
     this.size = sizeOf(shape);
-    this.requiresGrad = requiresGrad;
-    storageRegistry.register(this, storage, this);
+    this.dtype = dtype;
     track(this);
   }
 
-  /** An uninitialised tensor (the caller fills it). */
-  static empty(shape: Shape, dtype: DType = "float32"): Tensor {
-    return new Tensor(Storage.allocate(sizeOf(shape) * 4), shape, dtype);
+  /** An uninitialised tensor on `backend` (the default device unless given); the caller fills it. */
+  static empty(shape: readonly number[], dtype: DType = "float32", backend: Backend = defaultBackend()): Tensor {
+    return new Tensor(Storage.allocate(backend, sizeOf(shape)), shape, dtype);
+  }
+
+  /** Several uninitialised tensors on `backend`: all of them, or (on E_OOM) none. */
+  static emptyMany(backend: Backend, ...specs: [readonly number[], DType][]): Tensor[] {
+    const made: Tensor[] = [];
+    try {
+      for (const [shape, dtype] of specs) made.push(Tensor.empty(shape, dtype, backend));
+    } catch (e) {
+      for (const t of made) t.dispose();
+      throw e;
+    }
+    return made;
+  }
+
+  /** Marks this as a tensor for code that cannot use instanceof (another copy of the package). */
+  get isTensor(): true {
+    return true;
   }
 
   get ndim(): number {
@@ -55,35 +80,73 @@ export class Tensor {
     return this.storage === null;
   }
 
-  /** Byte address of the data in WASM memory. Throws E_DISPOSED after dispose(). */
-  get ptr(): number {
-    if (this.storage === null) {
-      throw new TesseraError("E_DISPOSED", `tensor #${this.id} ${fmt(this.shape)}: expected a live tensor, received one that was disposed (by dispose() or at the end of a tidy() scope)`);
-    }
-    return this.storage.ptr;
+  private disposedError(): TesseraError {
+    return new TesseraError("E_DISPOSED", `tensor #${this.id} ${fmt(this.shape)}: expected a live tensor, received one that was disposed (by dispose() or at the end of a tidy() scope)`);
+  }
+
+  /** @internal The device buffer. Throws E_DISPOSED after dispose(). */
+  get handle(): Handle {
+    if (this.storage === null) throw this.disposedError();
+    return this.storage.handle;
+  }
+
+  /** @internal The backend that owns the data. Throws E_DISPOSED after dispose(). */
+  get backend(): Backend {
+    if (this.storage === null) throw this.disposedError();
+    return this.storage.backend;
+  }
+
+  /** The device the data lives on ("cpu", "webgpu", …), like torch's `t.device`. */
+  get device(): string {
+    return this.backend.device;
+  }
+
+  /** Bumped by every in-place write to the data (shared by views), like torch's `_version`. */
+  get version(): number {
+    return this.storage === null ? -1 : this.storage.version;
   }
 
   /** A tensor of another shape over the same storage (no copy). */
-  view(shape: Shape): Tensor {
-    this.ptr;
-    return new Tensor(this.storage!.retain(), shape, this.dtype);
+  view(shape: readonly number[]): Tensor {
+    if (this.storage === null) throw this.disposedError();
+    return new Tensor(this.storage.retain(), shape, this.dtype);
   }
 
   dispose(): void {
-    if (this.storage === null) return;
-    storageRegistry.unregister(this);
-    this.storage.release();
+    const storage = this.storage;
+    if (storage === null) return;
     this.storage = null;
+    untrackDisposed(this);
+    storage.release();
     this.grad?.dispose();
     this.grad = null;
-    for (const t of this.gradFn?.saved ?? []) t.dispose();
-    this.gradFn = null;
+    if (this.gradFn !== null) outputDisposed(this.gradFn);
   }
 
-  /** A copy of the data as a typed array. */
+  /** A copy of the data as a typed array (devices that can read synchronously; else use read()). */
   data(): Float32Array | Int32Array {
-    const p = this.ptr >>> 2;
-    return this.dtype === "int32" ? heapI32().slice(p, p + this.size) : heapF32().slice(p, p + this.size);
+    const b = this.backend;
+    if (!b.syncRead) throw new TesseraError("E_DEVICE", `data(): expected a tensor on a device that can be read synchronously, received one on ${b.label}; use \`await t.read()\``);
+    return b.readSync(this.storage!.handle, this.size, this.dtype);
+  }
+
+  /**
+   * Copies the data into `out` (a Float32Array for float32, an Int32Array for int32, at least
+   * `size` long) without allocating; returns out.
+   */
+  dataInto<T extends Float32Array | Int32Array>(out: T): T {
+    const b = this.backend;
+    const want = this.dtype === "int32" ? Int32Array : Float32Array;
+    if (!(out instanceof want)) fail("E_TYPE", "dataInto(out)", `an ${want.name} for a ${this.dtype} tensor`, out);
+    if (out.length < this.size) fail("E_SHAPE", "dataInto(out)", `an array of at least ${this.size} elements`, out);
+    if (!b.syncRead) throw new TesseraError("E_DEVICE", `dataInto(): expected a tensor on a device that can be read synchronously, received one on ${b.label}; use \`await t.read()\``);
+    b.readSync(this.storage!.handle, this.size, this.dtype, out);
+    return out;
+  }
+
+  /** The data as a new typed array, on every device (resolves once a GPU has finished). */
+  read(): Promise<Float32Array | Int32Array> {
+    return this.backend.read(this.storage!.handle, this.size, this.dtype);
   }
 
   /** The value of a one-element tensor. */
@@ -94,7 +157,7 @@ export class Tensor {
 
   /** Nested arrays, like torch's tolist(). */
   toArray(): NestedArray {
-    const flat = Array.from(this.data());
+    const flat = this.data();
     const build = (dim: number, offset: number): NestedArray => {
       if (dim === this.ndim) return flat[offset];
       const stride = sizeOf(this.shape.slice(dim + 1));
@@ -106,6 +169,9 @@ export class Tensor {
   toString(): string {
     return `Tensor(${fmt(this.shape)}, ${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
   }
+
+  /** This tensor on another device ("cpu", "webgpu", …); itself when already there. Differentiable. */
+  to(device: string): Tensor { return transfer.to(this, device); }
 
   // autograd
   backward(gradient?: Tensor): void { runBackward(this, gradient); }

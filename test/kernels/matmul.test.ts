@@ -1,9 +1,9 @@
-// gemm (assembly/matmul.ts via src/backend/matmul.ts) on every build against a float64 JS reference:
+// gemm (assembly/matmul.ts via src/backend/cpu-wasm/gemm.ts) on every build against a float64 JS reference:
 // odd shapes that hit every micro-kernel edge, transposes, batch broadcast, the bias epilogue and
 // accumulation.
 import { describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
-import { gemm, type GemmArgs } from "../../src/backend/matmul.js";
+import { gemm, type GemmArgs } from "../../src/backend/cpu-wasm/gemm.js";
 
 function rng(seed: number): () => number {
   return () => {

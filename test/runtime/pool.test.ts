@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
 import { setThreads, threadsFor } from "../../src/runtime/pool.js";
-import { gemm } from "../../src/backend/matmul.js";
+import { gemm } from "../../src/backend/cpu-wasm/gemm.js";
 import { TesseraError } from "../../src/errors.js";
 
 function fill(rt: Runtime, n: number, seed: number): number {

@@ -1,8 +1,8 @@
 // gemm for the CPU backend: sizes the packing scratch, takes it from the arena, and runs the WASM
 // kernel (assembly/matmul.ts) on the calling thread or, when the product is large enough to repay
 // waking workers, on the pool (src/runtime/pool.ts). Inputs are assumed validated by the tensor op.
-import { runtime, type Runtime } from "../runtime/wasm.js";
-import { runJob, threadsFor } from "../runtime/pool.js";
+import { runtime, type Runtime } from "../../runtime/wasm.js";
+import { runJob, threadsFor } from "../../runtime/pool.js";
 
 export interface GemmArgs {
   /** Byte addresses in WASM memory. A: [m,k] ([k,m] if transA); B: [k,n] ([n,k] if transB); C: [m,n]. */

@@ -1,0 +1,209 @@
+// The CPU device: the Backend interface over one loaded WASM runtime (src/runtime/wasm.ts). A handle
+// is a byte address in the runtime's linear memory; each method is a thin call into the build's
+// kernels (assembly/), with shapes and strides passed through a small scratch block this backend
+// keeps (no allocation per call), and gemm sized, threaded and scratch-managed by ./gemm.ts.
+import { Binary, Reduce, Unary } from "../../runtime/abi.js";
+import type { KernelExports } from "../../runtime/kernel-exports.js";
+import type { Runtime } from "../../runtime/wasm.js";
+import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp } from "../backend.js";
+import { gemm } from "./gemm.js";
+
+export class CpuBackend implements Backend {
+  readonly device = "cpu";
+  readonly label: string;
+  readonly syncRead = true;
+  private readonly ex: KernelExports;
+  // i32 scratch for shape / stride arrays: grows to the largest rank seen, never freed per call.
+  private dims = 0;
+  private dimsCap = 0;
+
+  constructor(readonly rt: Runtime) {
+    this.ex = rt.exports;
+    this.label = `cpu (${rt.build} build)`;
+  }
+
+  // Fresh views each call: the memory may have grown (detaching old views) since the last one.
+  private f32(): Float32Array { return new Float32Array(this.rt.memory.buffer); }
+  private i32(): Int32Array { return new Int32Array(this.rt.memory.buffer); }
+
+  /** Writes up to three i32 arrays of `len` values into the scratch; returns their addresses. */
+  private putDims(len: number, a: readonly number[], b?: readonly number[], c?: readonly number[]): number {
+    if (len * 3 > this.dimsCap) {
+      const cap = Math.max(48, len * 3);
+      const block = this.rt.arena.alloc(cap * 4);
+      if (this.dims) this.rt.arena.release(this.dims);
+      this.dims = block;
+      this.dimsCap = cap;
+    }
+    const v = this.i32();
+    const base = this.dims >> 2;
+    for (let i = 0; i < len; i++) {
+      v[base + i] = a[i];
+      if (b) v[base + len + i] = b[i];
+      if (c) v[base + 2 * len + i] = c[i];
+    }
+    return this.dims;
+  }
+
+  // ---- memory ----
+  alloc(n: number): Handle { return this.rt.arena.alloc(Math.max(n, 1) * 4); }
+  free(h: Handle): void { this.rt.arena.release(h as number); }
+
+  write(h: Handle, src: ArrayLike<number>, dtype: DType, offset = 0): void {
+    const at = ((h as number) >> 2) + offset;
+    if (dtype === "int32") this.i32().set(src, at);
+    else this.f32().set(src, at);
+  }
+
+  readSync(h: Handle, n: number, dtype: DType, out?: HostArray): HostArray {
+    const at = (h as number) >> 2;
+    const heap = dtype === "int32" ? this.i32() : this.f32();
+    const dst = out ?? (dtype === "int32" ? new Int32Array(n) : new Float32Array(n));
+    dst.set(heap.subarray(at, at + n));
+    return dst;
+  }
+
+  read(h: Handle, n: number, dtype: DType): Promise<HostArray> {
+    return Promise.resolve(this.readSync(h, n, dtype));
+  }
+
+  fill(h: Handle, n: number, value: number, dtype: DType): void {
+    if (dtype === "int32") this.ex.fillI32(h as number, n, value);
+    else this.ex.fillF32(h as number, n, value);
+  }
+
+  copy(dst: Handle, src: Handle, n: number): void { this.ex.copyBytes(dst as number, src as number, n * 4); }
+  axpy(dst: Handle, src: Handle, n: number, alpha: number): void { this.ex.axpyF32(dst as number, src as number, n, alpha); }
+
+  cast(src: Handle, dst: Handle, n: number, to: DType): void {
+    if (to === "int32") this.ex.castF32ToI32(src as number, dst as number, n);
+    else this.ex.castI32ToF32(src as number, dst as number, n);
+  }
+
+  // ---- elementwise ----
+  unary(op: UnaryOp, x: Handle, out: Handle, n: number, p: number): void {
+    this.ex.unaryF32(Unary[op], x as number, out as number, n, p);
+  }
+
+  unaryBackward(op: UnaryOp, x: Handle, y: Handle, dy: Handle, dx: Handle, n: number, p: number): void {
+    this.ex.unaryBackwardF32(Unary[op], x as number, y as number, dy as number, dx as number, n, p);
+  }
+
+  binary(op: BinaryOp, a: Handle, b: Handle, out: Handle, n: number): void {
+    this.ex.binaryF32(Binary[op], a as number, b as number, out as number, n);
+  }
+
+  binaryScalar(op: BinaryOp, a: Handle, s: number, out: Handle, n: number, scalarFirst: boolean): void {
+    this.ex.binaryScalarF32(Binary[op], a as number, s, out as number, n, scalarFirst ? 1 : 0);
+  }
+
+  binaryBroadcast(op: BinaryOp, a: Handle, b: Handle, out: Handle, shape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): void {
+    const nd = shape.length;
+    const p = this.putDims(nd, shape, aStrides, bStrides);
+    this.ex.binaryBroadcastF32(Binary[op], a as number, b as number, out as number, nd, p, p + 4 * nd, p + 8 * nd);
+  }
+
+  // ---- reductions ----
+  reduceAxis(op: ReduceOp, x: Handle, out: Handle, outer: number, len: number, inner: number): void {
+    this.ex.reduceAxisF32(Reduce[op], x as number, out as number, outer, len, inner);
+  }
+
+  argReduceAxis(op: "max" | "min", x: Handle, out: Handle, outer: number, len: number, inner: number): void {
+    if (op === "max") this.ex.argmaxAxisF32(x as number, out as number, outer, len, inner);
+    else this.ex.argminAxisF32(x as number, out as number, outer, len, inner);
+  }
+
+  scatterAxis(indices: Handle, dy: Handle, dx: Handle, outer: number, len: number, inner: number): void {
+    this.ex.scatterAxisF32(indices as number, dy as number, dx as number, outer, len, inner);
+  }
+
+  // ---- layout ----
+  stridedCopy(x: Handle, out: Handle, shape: readonly number[], strides: readonly number[], offset: number): void {
+    const nd = shape.length;
+    const p = this.putDims(nd, shape, strides);
+    this.ex.stridedCopy32(x as number, out as number, nd, p, p + 4 * nd, offset);
+  }
+
+  stridedScatter(src: Handle, dst: Handle, shape: readonly number[], strides: readonly number[], offset: number, accumulate: boolean): void {
+    const nd = shape.length;
+    const p = this.putDims(nd, shape, strides);
+    this.ex.stridedScatterF32(src as number, dst as number, nd, p, p + 4 * nd, offset, accumulate ? 1 : 0);
+  }
+
+  transpose2d(x: Handle, out: Handle, rows: number, cols: number): void {
+    this.ex.transpose2dF32(x as number, out as number, rows, cols);
+  }
+
+  gatherRows(weight: Handle, ids: Handle, out: Handle, nIds: number, dim: number): void {
+    this.ex.embeddingGatherF32(weight as number, ids as number, out as number, nIds, dim);
+  }
+
+  scatterAddRows(dOut: Handle, ids: Handle, dWeight: Handle, nIds: number, dim: number): void {
+    this.ex.embeddingScatterAddF32(dOut as number, ids as number, dWeight as number, nIds, dim);
+  }
+
+  alongDimOffsets(idx: Handle, offsets: Handle, shape: readonly number[], xStrides: readonly number[], dim: number): void {
+    const nd = shape.length;
+    const p = this.putDims(nd, shape, xStrides);
+    this.ex.alongDimOffsets(idx as number, offsets as number, nd, p, p + 4 * nd, dim);
+  }
+
+  findOutOfRange(ids: Handle, n: number, lo: number, hi: number, except: number): number {
+    return this.ex.findOutOfRangeI32(ids as number, n, lo, hi, except);
+  }
+
+  // ---- matmul ----
+  gemm(g: GemmArgs): void {
+    gemm({
+      a: g.a as number, b: g.b as number, c: g.c as number, m: g.m, n: g.n, k: g.k, batch: g.batch,
+      strideA: g.strideA, strideB: g.strideB, strideC: g.strideC, transA: g.transA, transB: g.transB,
+      bias: g.bias === null ? 0 : (g.bias as number), accumulate: g.accumulate,
+    }, this.rt);
+  }
+
+  // ---- softmax, normalisation, losses, dropout ----
+  softmaxRows(x: Handle, y: Handle, rows: number, cols: number): void {
+    this.ex.softmaxRowsF32(x as number, y as number, rows, cols);
+  }
+
+  logSoftmaxRows(x: Handle, y: Handle, rows: number, cols: number): void {
+    this.ex.logSoftmaxRowsF32(x as number, y as number, rows, cols);
+  }
+
+  softmaxBackwardRows(y: Handle, dy: Handle, dx: Handle, rows: number, cols: number): void {
+    this.ex.softmaxBackwardRowsF32(y as number, dy as number, dx as number, rows, cols);
+  }
+
+  logSoftmaxBackwardRows(y: Handle, dy: Handle, dx: Handle, rows: number, cols: number): void {
+    this.ex.logSoftmaxBackwardRowsF32(y as number, dy as number, dx as number, rows, cols);
+  }
+
+  layerNormForward(x: Handle, gamma: Handle | null, beta: Handle | null, y: Handle, mean: Handle, rstd: Handle,
+    rows: number, cols: number, eps: number): void {
+    this.ex.layerNormForwardF32(x as number, (gamma ?? 0) as number, (beta ?? 0) as number, y as number,
+      mean as number, rstd as number, rows, cols, eps);
+  }
+
+  layerNormBackward(x: Handle, gamma: Handle | null, mean: Handle, rstd: Handle, dy: Handle, dx: Handle,
+    dgamma: Handle | null, dbeta: Handle | null, rows: number, cols: number): void {
+    this.ex.layerNormBackwardF32(x as number, (gamma ?? 0) as number, mean as number, rstd as number, dy as number,
+      dx as number, (dgamma ?? 0) as number, (dbeta ?? 0) as number, rows, cols);
+  }
+
+  crossEntropyForward(logits: Handle, targets: Handle, losses: Handle, lse: Handle, count: Handle,
+    rows: number, cols: number, ignoreIndex: number, smoothing: number): void {
+    this.ex.crossEntropyForwardF32(logits as number, targets as number, losses as number, lse as number,
+      count as number, rows, cols, ignoreIndex, smoothing);
+  }
+
+  crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dLoss: Handle, dlogits: Handle,
+    rows: number, cols: number, ignoreIndex: number, smoothing: number): void {
+    this.ex.crossEntropyBackwardF32(logits as number, targets as number, lse as number, dLoss as number,
+      dlogits as number, rows, cols, ignoreIndex, smoothing);
+  }
+
+  dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void {
+    this.ex.dropoutForwardF32(x as number, y as number, mask as number, n, p, seedLo, seedHi);
+  }
+}
