@@ -53,29 +53,60 @@ function buildUrl(build: BuildName): URL {
 }
 
 async function readBytes(url: URL): Promise<Uint8Array> {
-  if (url.protocol === "file:") {
-    const fs = await import("node:fs/promises"); // Node, Deno and Bun all provide node:fs
-    return new Uint8Array(await fs.readFile(url));
+  try {
+    if (url.protocol === "file:") {
+      const fs = await import("node:fs/promises"); // Node, Deno and Bun all provide node:fs
+      return new Uint8Array(await fs.readFile(url));
+    }
+    const res = await fetch(url);
+    if (!res.ok) throw new TesseraError("E_INIT", `init: expected to fetch ${url.href}, received HTTP ${res.status}`);
+    return new Uint8Array(await res.arrayBuffer());
+  } catch (e) {
+    if (e instanceof TesseraError) throw e;
+    throw new TesseraError("E_INIT", `init: expected to read the WebAssembly module at ${url.href}, received an error: ${String(e)}`);
   }
-  const res = await fetch(url);
-  if (!res.ok) throw new TesseraError("E_INIT", `init: expected to fetch ${url.href}, received HTTP ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
+}
+
+/** WebAssembly.compile, with a CompileError (not a tessera build, truncated file) as E_INIT. */
+async function compileBytes(bytes: BufferSource, what: string): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(bytes);
+  } catch (e) {
+    throw new TesseraError("E_INIT", `init: expected a valid WebAssembly module (${what}), received one that does not compile: ${String(e)}`);
+  }
 }
 
 async function compile(opts: InitOptions, build: BuildName): Promise<WebAssembly.Module> {
   const src = opts.module;
   if (src instanceof WebAssembly.Module) return src;
-  if (src instanceof ArrayBuffer || ArrayBuffer.isView(src)) return WebAssembly.compile(src as BufferSource);
+  if (src instanceof ArrayBuffer || ArrayBuffer.isView(src)) return compileBytes(src as BufferSource, "options.module bytes");
   if (src !== undefined && typeof src !== "string" && !(src instanceof URL)) {
     throw new TesseraError("E_TYPE", `init: options.module: expected a WebAssembly.Module, bytes or URL, received ${describe(src)}`);
   }
-  const url = src === undefined ? buildUrl(build) : new URL(src);
-  return WebAssembly.compile(await readBytes(url) as BufferSource);
+  let url: URL;
+  try {
+    url = src === undefined ? buildUrl(build) : new URL(src);
+  } catch (e) {
+    throw new TesseraError("E_INIT", `init: options.module: expected a URL, received ${describe(src)} (${String(e)})`);
+  }
+  return compileBytes(await readBytes(url) as BufferSource, url.href);
 }
 
-/** Instantiates `module` over `memory`; workers of the pool call this with the shared memory. */
+// Exports every build has; a module without them is not a tessera build (or is another version).
+const REQUIRED_EXPORTS = ["heapBase", "buildFeatures", "join", "runJob", "gemmPrepare", "unaryF32"];
+
+/** Instantiates `module` over `memory` (E_INIT if it is not a tessera build of this version). */
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(module, { env: { memory } });
+  } catch (e) {
+    throw new TesseraError("E_INIT", `init: expected a tessera WebAssembly build, received a module that does not instantiate: ${String(e)}`);
+  }
+  const missing = REQUIRED_EXPORTS.filter((name) => typeof instance.exports[name] !== "function");
+  if (missing.length > 0) {
+    throw new TesseraError("E_INIT", `init: expected a tessera WebAssembly build of this version, received a module without ${missing.join(", ")}`);
+  }
   return instance.exports as unknown as KernelExports;
 }
 
@@ -116,9 +147,22 @@ export async function loadRuntime(opts: InitOptions = {}): Promise<Runtime> {
   return { build: actual, module, memory, exports, arena, features, shared };
 }
 
-/** Loads the best build (or `opts.build`) as the runtime every tessera call uses. Idempotent. */
+/**
+ * Loads the best build (or `opts.build`, or `opts.module`) as the runtime every tessera call uses.
+ * Idempotent; asking for a different build (or another compiled module) once one is loaded is an
+ * error (E_INIT), not a silent no-op.
+ */
 export async function init(opts: InitOptions = {}): Promise<Runtime> {
-  if (rt) return rt;
+  if (opts === null || typeof opts !== "object") throw new TesseraError("E_TYPE", `init: options: expected an object, received ${describe(opts)}`);
+  const current = rt ?? (pending ? await pending.catch(() => null) : null);
+  if (current) {
+    const otherModule = opts.module instanceof WebAssembly.Module && opts.module !== current.module;
+    if ((opts.build !== undefined && opts.build !== current.build) || otherModule) {
+      throw new TesseraError("E_INIT", `init: expected the options of the first init() (build "${current.build}"), received a request for ` +
+        `${opts.build !== undefined ? `build "${opts.build}"` : "another module"}; tessera loads one runtime per process`);
+    }
+    return current;
+  }
   pending ??= loadRuntime(opts).then(async (r) => (await poolModulesReady, r));
   try {
     rt = await pending;

@@ -223,17 +223,10 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       (root.gradFn === null ? leafGrads : grads).set(root, seed);
 
       for (const node of nodes) {
-        let any = false;
-        const outGrads = node.outputs.map((o) => {
-          const g = grads.get(o) ?? null;
-          if (g !== null) {
-            grads.delete(o);
-            any = true;
-          }
-          return g;
-        });
-        if (!any) continue;
+        const outGrads = node.outputs.map((o) => grads.get(o) ?? null);
+        if (outGrads.every((g) => g === null)) continue;
         const [inGrads, temporaries] = scoped(() => node.backward(outGrads));
+        for (const o of node.outputs) grads.delete(o); // only now: on failure the map still owns them
         const returned = new Set(inGrads);
         for (const g of outGrads) if (g !== null && !returned.has(g)) g.dispose();
         for (const t of temporaries) if (!returned.has(t)) t.dispose();

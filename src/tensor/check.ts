@@ -11,7 +11,7 @@ export const MAX_DIMS = 64;
 export function checkTensor(arg: string, v: unknown): Tensor {
   if (!(v instanceof Tensor)) {
     if ((v as { isTensor?: unknown } | null)?.isTensor === true) {
-      fail("E_TYPE", arg, "a Tensor of this copy of tessera", "a Tensor made by another copy of the package (two versions installed side by side?)");
+      throw new TesseraError("E_TYPE", `${arg}: expected a Tensor of this copy of tessera, received a Tensor made by another copy of the package (two versions installed side by side?)`);
     }
     fail("E_TYPE", arg, "a Tensor", v);
   }

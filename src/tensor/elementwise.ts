@@ -36,7 +36,9 @@ export function scalarRaw(op: BinaryOp, a: Tensor, s: number, scalarFirst = fals
 function operands(op: string, a: unknown, b: unknown): [Tensor, Tensor | number] {
   const x = floatTensor(`${op}: input`, a);
   if (typeof b === "number") return [x, b];
-  if (!(b instanceof Tensor)) throw new TesseraError("E_TYPE", `${op}: other: expected a Tensor or a number, received ${describe(b)}`);
+  if ((b as { isTensor?: unknown } | null)?.isTensor !== true) {
+    throw new TesseraError("E_TYPE", `${op}: other: expected a Tensor or a number, received ${describe(b)}`);
+  }
   const y = floatTensor(`${op}: other`, b);
   sameBackend(op, ["input", "other"], [x, y]);
   return [x, y];

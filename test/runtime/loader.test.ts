@@ -1,6 +1,6 @@
 // The loader: feature detection, build choice, every build loads, the arena's bookkeeping.
 import { describe, expect, it } from "vitest";
-import { BUILDS, chooseBuild, detectFeatures, loadRuntime } from "../../src/runtime/wasm.js";
+import { BUILDS, chooseBuild, detectFeatures, init, loadRuntime } from "../../src/runtime/wasm.js";
 import { sizeClass } from "../../src/runtime/arena.js";
 import { TesseraError, info, memory } from "../../src/index.js";
 
@@ -23,6 +23,25 @@ describe("loader", () => {
   it("rejects an unknown build by name", async () => {
     await expect(loadRuntime({ build: "gpu" as never })).rejects.toThrow(/options.build: expected one of/);
     await expect(loadRuntime({ module: 42 as never })).rejects.toBeInstanceOf(TesseraError);
+  });
+
+  // Issue 8, defect 16: every init failure is a TesseraError, never ENOENT or a CompileError.
+  it("turns a missing file, bytes that are not WebAssembly and a foreign module into E_INIT", async () => {
+    const initErr = expect.objectContaining({ name: "TesseraError", code: "E_INIT" });
+    await expect(loadRuntime({ module: new URL("file:///nonexistent/tessera.wasm") })).rejects.toEqual(initErr);
+    await expect(loadRuntime({ module: "not a url" })).rejects.toEqual(initErr);
+    await expect(loadRuntime({ module: new Uint8Array([1, 2, 3, 4]) })).rejects.toEqual(initErr);
+    // a valid module that is not tessera (no memory import, no kernels)
+    const empty = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    await expect(loadRuntime({ module: empty })).rejects.toEqual(expect.objectContaining({ code: "E_INIT", message: expect.stringMatching(/without heapBase/) }));
+  });
+
+  it("a second init() asking for another build is E_INIT, the same build returns the loaded runtime", async () => {
+    const current = await init();
+    expect(await init()).toBe(current);
+    expect(await init({ build: current.build })).toBe(current);
+    const other = BUILDS.find((b) => b !== current.build)!;
+    await expect(init({ build: other })).rejects.toEqual(expect.objectContaining({ code: "E_INIT", message: expect.stringMatching(/first init\(\)/) }));
   });
 });
 

@@ -1,7 +1,7 @@
 // Every op's bad inputs: a TesseraError whose code and message name the argument, the expectation
 // and what was received — never a WASM trap or a silent NaN. A failed call changes nothing.
 import { describe, expect, it } from "vitest";
-import { F, ones, tensor, zeros, concat, memory, type Tensor } from "../../src/index.js";
+import { F, ones, tensor, zeros, concat, memory, setDevice, type Tensor } from "../../src/index.js";
 
 const ids = (v: number[]) => tensor(v, undefined, { dtype: "int32" });
 const code = (c: string, msg?: RegExp) => (fn: () => unknown) => {
@@ -77,5 +77,23 @@ describe("bad inputs", () => {
   it("all-ignored cross-entropy is NaN like PyTorch, not a trap", () => {
     const loss = ones([2, 3]).crossEntropy(ids([-100, -100]));
     expect(Number.isNaN(loss.item())).toBe(true);
+  });
+
+  // Issue 8, defect 16.
+  it("flags are booleans: keepDim \"false\" is refused, not read as true", () => {
+    for (const fn of ["sum", "mean", "max", "min", "argmax", "argmin"] as const) {
+      code("E_TYPE", new RegExp(`${fn}: keepDim: expected a boolean, received "false"`))(() => (ones([2, 3])[fn] as (a: number, k: unknown) => Tensor)(0, "false"));
+    }
+    code("E_TYPE", /dropout: training: expected a boolean/)(() => F.dropout(ones([3]), 0.5, 1 as never));
+  });
+
+  it("a Tensor from another copy of the package is named as such", () => {
+    const foreign = { isTensor: true, shape: [2], dtype: "float32" };
+    code("E_TYPE", /add: other: expected a Tensor of this copy of tessera, received a Tensor made by another copy of the package/)(() => ones([2]).add(foreign as never));
+  });
+
+  it("tensors on different devices are refused with E_DEVICE naming the one to move", () => {
+    code("E_DEVICE", /setDevice\(device\): expected one of "cpu"/)(() => setDevice("tpu"));
+    code("E_DEVICE", /options.device/)(() => ones([2], { device: "gpu0" }));
   });
 });

@@ -20,6 +20,7 @@ export class CpuBackend implements Backend {
   constructor(readonly rt: Runtime) {
     this.ex = rt.exports;
     this.label = `cpu (${rt.build} build)`;
+    this.putDims(16, []); // the scratch lives as long as the backend: one block, allocated up front
   }
 
   // Fresh views each call: the memory may have grown (detaching old views) since the last one.
@@ -37,7 +38,7 @@ export class CpuBackend implements Backend {
     }
     const v = this.i32();
     const base = this.dims >> 2;
-    for (let i = 0; i < len; i++) {
+    for (let i = 0; i < a.length; i++) {
       v[base + i] = a[i];
       if (b) v[base + len + i] = b[i];
       if (c) v[base + 2 * len + i] = c[i];
