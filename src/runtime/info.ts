@@ -20,9 +20,15 @@ export interface MemoryInfo {
   /** Live WASM blocks (tensors and scratch) and their bytes. */
   numBlocks: number;
   numBytes: number;
-  /** Bytes of WASM linear memory reserved (live + free lists) and the memory's current size. */
+  /** Bytes of WASM linear memory the allocator has taken (live + free: all of it above the heap
+   * base) and the memory's current size. */
   reservedBytes: number;
   wasmBytes: number;
+  /** Bytes in free blocks, reusable without growing the memory (reservedBytes − numBytes). */
+  freeBytes: number;
+  /** The largest free block: the biggest tensor that fits without growing the memory. When it is
+   * much smaller than freeBytes, live blocks are scattered through the free space. */
+  largestFreeBlock: number;
 }
 
 export function memory(): MemoryInfo {
@@ -32,5 +38,7 @@ export function memory(): MemoryInfo {
     numBytes: rt.arena.liveBytes,
     reservedBytes: rt.arena.reservedBytes,
     wasmBytes: rt.memory.buffer.byteLength,
+    freeBytes: rt.arena.freeBytes,
+    largestFreeBlock: rt.arena.largestFreeBlock,
   };
 }
