@@ -8,10 +8,11 @@
 import { tfjsWasm } from "./tfjs.mjs";
 import { report, timeSync } from "./harness.mjs";
 import { loadRuntime } from "../dist/runtime/wasm.js";
+import { Binary, Reduce, Unary } from "../dist/runtime/abi.js";
 
 const BENCH = "elementwise";
 const ROWS = 4096, COLS = 1024, N_GELU = 1 << 20, N_T = 1024;
-const GELU = 7, ADD = 0, MUL = 2, SUM = 0;
+const GELU = Unary.gelu, ADD = Binary.add, MUL = Binary.mul, SUM = Reduce.sum;
 
 function randomF32(len, seed) {
   const x = new Float32Array(len);

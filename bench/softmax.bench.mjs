@@ -39,8 +39,8 @@ async function tesseraCases(build) {
     },
     crossEntropy: () => {
       const [r, c] = CE, x = put(randomF32(r * c, 5)), t = put(Int32Array.from({ length: r }, (_, i) => (i * 7) % c), Int32Array);
-      const l = empty(r), lse = empty(r);
-      return () => e.crossEntropyForwardF32(x, t, l, lse, r, c, -100, 0);
+      const l = empty(r), lse = empty(r), count = empty(1);
+      return () => e.crossEntropyForwardF32(x, t, l, lse, count, r, c, -100, 0);
     },
   };
 }
