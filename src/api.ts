@@ -9,3 +9,4 @@ export { setThreads } from "./runtime/pool.js";
 export { setDevice, getDevice } from "./backend/device.js";
 export * from "./tokenizers/index.js";
 export * from "./tensor/index.js";
+export * as nn from "./nn/index.js";

@@ -3,7 +3,7 @@
 
 export type ErrorCode =
   | "E_SHAPE" | "E_DTYPE" | "E_VALUE" | "E_TYPE" | "E_RANGE" | "E_DEVICE"
-  | "E_DISPOSED" | "E_INIT" | "E_OOM" | "E_FORMAT" | "E_GRAD" | "E_TOKEN" | "E_STATE";
+  | "E_DISPOSED" | "E_INIT" | "E_OOM" | "E_FORMAT" | "E_GRAD" | "E_TOKEN" | "E_STATE" | "E_KEY";
 
 export class TesseraError extends Error {
   readonly code: ErrorCode;

@@ -105,6 +105,14 @@ export function full(shape: Shape, value: number, options?: TensorOptions): Tens
   return t;
 }
 
+/** An uninitialised tensor (contents undefined), like torch.empty: for buffers the caller fills. */
+export function empty(shape: Shape, options?: TensorOptions): Tensor {
+  const o = checkOptions("empty", options);
+  const t = Tensor.empty(checkShape("empty: shape", shape), o.dtype, o.backend);
+  t.requiresGrad = o.requiresGrad;
+  return t;
+}
+
 export function zeros(shape: Shape, options?: TensorOptions): Tensor {
   return full(shape, 0, options);
 }

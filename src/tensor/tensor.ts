@@ -16,6 +16,8 @@ import * as nrm from "./norm.js";
 import * as loss from "./loss.js";
 import * as emb from "./embedding.js";
 import * as transfer from "./transfer.js";
+import * as inplace from "./inplace.js";
+import type { Generator } from "./random.js";
 import { backward as runBackward, outputDisposed, type GradNode } from "./autograd.js";
 
 export type { DType } from "../backend/backend.js";
@@ -181,6 +183,11 @@ export class Tensor {
   requiresGrad_(flag = true): this { lay.setRequiresGrad(this, flag); return this; }
   /** In-place copy of src's values (under noGrad for parameters), like torch's copy_. */
   copy_(src: Tensor): this { lay.copyInto(this, src); return this; }
+  /** In-place fills (under noGrad for parameters), like torch's fill_ / zero_ / uniform_ / normal_. */
+  fill_(value: number): this { inplace.fill_(this, value); return this; }
+  zero_(): this { inplace.fill_(this, 0); return this; }
+  uniform_(low = 0, high = 1, generator?: Generator): this { inplace.uniform_(this, low, high, generator); return this; }
+  normal_(mean = 0, std = 1, generator?: Generator): this { inplace.normal_(this, mean, std, generator); return this; }
 
   // elementwise
   add(other: Tensor | number): Tensor { return ew.add(this, other); }
