@@ -1,6 +1,7 @@
 // Cross-entropy from logits, as torch.nn.functional.cross_entropy with ignore_index and label
 // smoothing ε: loss = (1−ε)·(lse − x[t]) + ε·(lse − mean(x)), since −log p_j = lse − x_j; the
 // backward is softmax minus the smoothed one-hot target. Ignored rows give 0 loss and 0 gradient.
+// Also the negative log-likelihood of given scores (nll_loss), with optional class weights.
 import { expNonPositiveVec, rowLogSumExp, rowSum } from "./vmath";
 
 // logits: [rows, cols] f32; targets: [rows] i32 (0 ≤ t < cols or ignoreIndex); losses, lse: [rows] f32;
@@ -56,5 +57,36 @@ export function crossEntropyBackwardF32(logits: usize, targets: usize, lse: usiz
     }
     const pt = dlogits + base + (<usize>t << 2);
     store<f32>(pt, load<f32>(pt) - (<f32>1 - smoothing) * scale);
+  }
+}
+
+// Negative log-likelihood (torch.nn.functional.nll_loss) of per-class scores x, usually log-probs:
+// loss = −weight[t]·x[t]. x: [rows, cols] f32; targets: [rows] i32 (0 ≤ t < cols or ignoreIndex);
+// weight: [cols] f32 or 0 for all ones; losses: [rows] (0 on ignored rows); total: one f32 ← Σ
+// weight[t] over kept rows, the divisor of torch's mean reduction.
+export function nllLossForwardF32(x: usize, targets: usize, weight: usize, losses: usize, total: usize,
+  rows: i32, cols: i32, ignoreIndex: i32): void {
+  let sum: f64 = 0;
+  for (let r = 0; r < rows; r++) {
+    const t = load<i32>(targets + (<usize>r << 2));
+    if (t == ignoreIndex) {
+      store<f32>(losses + (<usize>r << 2), 0);
+      continue;
+    }
+    const w: f32 = weight != 0 ? load<f32>(weight + (<usize>t << 2)) : 1;
+    sum += w;
+    store<f32>(losses + (<usize>r << 2), -w * load<f32>(x + ((<usize>r * <usize>cols + <usize>t) << 2)));
+  }
+  store<f32>(total, <f32>sum);
+}
+
+// dx: [rows, cols] = 0 except dx[r, t] = −weight[t]·dLoss[r] on rows that are not ignored.
+export function nllLossBackwardF32(targets: usize, weight: usize, dLoss: usize, dx: usize, rows: i32, cols: i32, ignoreIndex: i32): void {
+  memory.fill(dx, 0, <usize>rows * <usize>cols << 2);
+  for (let r = 0; r < rows; r++) {
+    const t = load<i32>(targets + (<usize>r << 2));
+    if (t == ignoreIndex) continue;
+    const w: f32 = weight != 0 ? load<f32>(weight + (<usize>t << 2)) : 1;
+    store<f32>(dx + ((<usize>r * <usize>cols + <usize>t) << 2), -w * load<f32>(dLoss + (<usize>r << 2)));
   }
 }

@@ -131,6 +131,14 @@ export interface Backend {
   /** dlogits = dLoss[row]·(softmax − smoothed one-hot), 0 on ignored rows; dLoss: [rows]. */
   crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dLoss: Handle, dlogits: Handle,
     rows: number, cols: number, ignoreIndex: number, smoothing: number): void;
+  /**
+   * nll_loss: losses [rows] = −weight[t]·x[t] (0 on ignored rows) from scores x [rows, cols] and
+   * int32 targets; `total` (one float32) ← Σ weight[t] over kept rows. weight [cols] or null (ones).
+   */
+  nllLossForward(x: Handle, targets: Handle, weight: Handle | null, losses: Handle, total: Handle,
+    rows: number, cols: number, ignoreIndex: number): void;
+  /** dx [rows, cols] = 0 except dx[r, t] = −weight[t]·dLoss[r] on kept rows. */
+  nllLossBackward(targets: Handle, weight: Handle | null, dLoss: Handle, dx: Handle, rows: number, cols: number, ignoreIndex: number): void;
   /** mask[i] ∈ {0, 1/(1−p)} from a counter-based generator of (seed, i); y = x·mask. */
   dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void;
 }

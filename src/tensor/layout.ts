@@ -141,6 +141,43 @@ export function expand(input: Tensor, shape: number[]): Tensor {
   return record("expand", expandRaw(x, target), [x], (g) => [sumToShape(g, x.shape)]);
 }
 
+/**
+ * The strided view (shape, element strides, offset) of x as a new contiguous tensor, like
+ * torch.as_strided(...).contiguous(); windows may overlap (im2col), and the gradient adds every
+ * element back to where it was read from. Internal: callers guarantee the view stays inside x.
+ */
+export function asStrided(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
+  return record("asStrided", stridedCopy(x, shape, strides, offset), [x], (g) => {
+    const dx = zerosOn(x, x.shape);
+    stridedScatter(g, dx, strides, offset, true);
+    return [dx];
+  });
+}
+
+/**
+ * torch.nn.functional.pad with mode "constant": pads = [left, right] for the last dimension, then
+ * [left, right] pairs for earlier ones ([l0, r0, l1, r1] pads the last two). Non-negative pads.
+ */
+export function pad(input: Tensor, pads: number[], value = 0): Tensor {
+  const x = floatTensor("pad: input", input);
+  if (!Array.isArray(pads) || pads.length % 2 !== 0 || pads.length / 2 > x.ndim) {
+    fail("E_SHAPE", "pad: pads", `an even number of values, at most two per dimension of input ${fmt(x.shape)}`, pads);
+  }
+  pads.forEach((p) => { if (!Number.isInteger(p) || p < 0) fail("E_VALUE", "pad: pads", "non-negative integers", pads); });
+  if (typeof value !== "number") fail("E_TYPE", "pad: value", "a number", value);
+  const shape = x.shape.slice();
+  let offset = 0;
+  const os: number[] = [];
+  for (let i = 0; i < pads.length / 2; i++) shape[x.ndim - 1 - i] += pads[2 * i] + pads[2 * i + 1];
+  checkShape("pad: result", shape);
+  os.push(...stridesOf(shape));
+  for (let i = 0; i < pads.length / 2; i++) offset += pads[2 * i] * os[x.ndim - 1 - i];
+  const out = Tensor.empty(shape, "float32", x.backend);
+  x.backend.fill(out.handle, out.size, value, "float32");
+  stridedScatter(x, out, os, offset, false);
+  return record("pad", out, [x], (g) => [stridedCopy(g, x.shape.slice(), os, offset)]);
+}
+
 /** Joins tensors of equal shape except along axis. */
 export function concat(tensors: Tensor[], axis = 0): Tensor {
   if (!Array.isArray(tensors) || tensors.length === 0) fail("E_VALUE", "concat: tensors", "a non-empty array of tensors", tensors);

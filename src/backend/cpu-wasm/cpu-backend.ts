@@ -204,6 +204,15 @@ export class CpuBackend implements Backend {
       dlogits as number, rows, cols, ignoreIndex, smoothing);
   }
 
+  nllLossForward(x: Handle, targets: Handle, weight: Handle | null, losses: Handle, total: Handle,
+    rows: number, cols: number, ignoreIndex: number): void {
+    this.ex.nllLossForwardF32(x as number, targets as number, (weight ?? 0) as number, losses as number, total as number, rows, cols, ignoreIndex);
+  }
+
+  nllLossBackward(targets: Handle, weight: Handle | null, dLoss: Handle, dx: Handle, rows: number, cols: number, ignoreIndex: number): void {
+    this.ex.nllLossBackwardF32(targets as number, (weight ?? 0) as number, dLoss as number, dx as number, rows, cols, ignoreIndex);
+  }
+
   dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void {
     this.ex.dropoutForwardF32(x as number, y as number, mask as number, n, p, seedLo, seedHi);
   }
