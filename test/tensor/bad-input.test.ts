@@ -55,7 +55,8 @@ describe("bad inputs", () => {
     code("E_RANGE", /layerNorm: eps/)(() => ones([2, 3]).layerNorm(3, null, null, -1));
     code("E_RANGE", /crossEntropy: target\[1\]: expected a class in \[0, 2\] or ignoreIndex -100, received 3/)(
       () => ones([2, 3]).crossEntropy(ids([0, 3])));
-    code("E_DTYPE", /crossEntropy: target: expected int32 class indices/)(() => ones([2, 3]).crossEntropy(ones([2])));
+    code("E_SHAPE", /crossEntropy: target: expected class probabilities of shape \[2, 3\] \(or int32 indices of shape \[2\]\)/)(() => ones([2, 3]).crossEntropy(ones([2])));
+    code("E_DTYPE", /nllLoss: target: expected int32 class indices/)(() => F.nllLoss(ones([2, 3]), ones([2])));
     code("E_SHAPE", /crossEntropy: target: expected shape \[2\]/)(() => ones([2, 3]).crossEntropy(ids([0])));
     code("E_RANGE", /labelSmoothing/)(() => ones([2, 3]).crossEntropy(ids([0, 1]), { labelSmoothing: 2 }));
     code("E_VALUE", /reduction: expected "mean", "sum" or "none"/)(() => ones([2, 3]).crossEntropy(ids([0, 1]), { reduction: "avg" as never }));
