@@ -1,0 +1,593 @@
+// A second device for tests: the whole Backend interface (src/backend/backend.ts) in plain
+// TypeScript. A handle is an object holding an ArrayBuffer viewed as float32 and int32; every kernel
+// is the plainest loop that follows the interface contract, computing in float64 and rounding once
+// into float32 storage. It proves the device seam is real (ops reach data only through the
+// interface) before WebGPU uses it. The op suites do not trust it: their references are float64
+// code in the tests. Contract violations (a foreign or freed handle, an index out of range) throw
+// a plain Error, so a bug in an op shows up here instead of reading garbage.
+import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp } from "../../src/backend/backend.js";
+
+class RefBuffer {
+  readonly f32: Float32Array;
+  readonly i32: Int32Array;
+  freed = false;
+  constructor(readonly n: number) {
+    const buf = new ArrayBuffer(Math.max(n, 1) * 4);
+    this.f32 = new Float32Array(buf);
+    this.i32 = new Int32Array(buf);
+  }
+}
+
+const f32 = Math.fround;
+
+// ---- float64 special functions ----
+
+/** erf by its Maclaurin series (|x| ≤ 2) and erfc by Lentz's continued fraction beyond. */
+function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  if (x < -2) return 2 - erfc(-x);
+  if (x <= 2) {
+    // erf(x) = 2/√π Σ (−1)^n x^(2n+1) / (n! (2n+1))
+    let term = x, sum = x;
+    for (let n = 1; n < 60; n++) {
+      term *= -x * x / n;
+      sum += term / (2 * n + 1);
+    }
+    return 1 - 2 / Math.sqrt(Math.PI) * sum;
+  }
+  if (x === Infinity) return 0;
+  // erfc(x) = e^(−x²)/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + …)))), modified Lentz
+  const tiny = 1e-300;
+  let f = x, c = x, d = 0;
+  for (let n = 1; n < 200; n++) {
+    const a = n / 2;
+    d = x + a * d;
+    d = d === 0 ? tiny : 1 / d;
+    c = x + a / c;
+    if (c === 0) c = tiny;
+    const delta = c * d;
+    f *= delta;
+    if (Math.abs(delta - 1) < 1e-16) break;
+  }
+  return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
+}
+
+/** Φ(x) = P(N(0, 1) ≤ x). */
+const normalCdf = (x: number): number => 0.5 * erfc(-x / Math.SQRT2);
+const normalPdf = (x: number): number => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+function unaryValue(op: UnaryOp, x: number, p: number): number {
+  switch (op) {
+    case "neg": return -x;
+    case "exp": return Math.exp(x);
+    case "log": return Math.log(x);
+    case "sqrt": return Math.sqrt(x);
+    case "tanh": return Math.tanh(x);
+    case "sigmoid": return sigmoid(x);
+    case "relu": return x < 0 ? 0 : x; // NaN and −0 pass through, like torch
+    case "gelu": return x === -Infinity ? 0 : x * normalCdf(x); // the limit at −∞ is 0
+    case "silu": return x * sigmoid(x);
+    case "pow": return Math.pow(x, p);
+    case "abs": return Math.abs(x);
+    case "square": return x * x;
+  }
+}
+
+/** op'(x) given y = op(x); the derivative torch uses where op is not differentiable. */
+function unaryDerivative(op: UnaryOp, x: number, y: number, p: number): number {
+  switch (op) {
+    case "neg": return -1;
+    case "exp": return y;
+    case "log": return 1 / x;
+    case "sqrt": return 0.5 / y;
+    case "tanh": return 1 - y * y;
+    case "sigmoid": return y * (1 - y);
+    case "relu": return x <= 0 ? 0 : 1; // relu'(0) = 0; NaN passes the gradient
+    case "gelu": {
+      const pdf = normalPdf(x);
+      return normalCdf(x) + (pdf === 0 ? 0 : x * pdf); // limits 0 and 1 at ∓∞
+    }
+    case "silu": {
+      const s = sigmoid(x);
+      return s * (1 + x * (1 - s));
+    }
+    case "pow": return p === 0 ? 0 : p * Math.pow(x, p - 1);
+    case "abs": return x > 0 ? 1 : x < 0 ? -1 : 0; // abs'(0) = 0, and 0 for NaN
+    case "square": return 2 * x;
+  }
+}
+
+function binaryValue(op: BinaryOp, a: number, b: number): number {
+  switch (op) {
+    case "add": return a + b;
+    case "sub": return a - b;
+    case "mul": return a * b;
+    case "div": return a / b;
+    case "maximum": return Math.max(a, b); // NaN propagates, like torch.maximum
+    case "minimum": return Math.min(a, b);
+  }
+}
+
+/** Element offset of the `flat`-th element (row-major over shape) in a view with these strides. */
+function viewOffset(flat: number, shape: readonly number[], strides: readonly number[], offset: number): number {
+  let at = offset;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const i = flat % shape[d];
+    flat = (flat - i) / shape[d];
+    at += i * strides[d];
+  }
+  return at;
+}
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((n, d) => n * d, 1);
+
+/** splitmix64 (Steele, Lea & Flood 2014) over BigInt, as assembly/dropout.ts computes it on u64. */
+function splitmix64(z: bigint): bigint {
+  const M = (1n << 64n) - 1n;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & M;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & M;
+  return z ^ (z >> 31n);
+}
+
+export class ReferenceBackend implements Backend {
+  readonly device = "reference";
+  readonly label = "reference (plain TypeScript, float64 loops)";
+  readonly syncRead = true;
+  /** Buffers allocated and not yet freed (tests check that ops leak nothing). */
+  live = 0;
+
+  private buf(h: Handle | null, what = "handle"): RefBuffer {
+    if (!(h instanceof RefBuffer)) throw new Error(`reference backend: ${what}: expected a buffer of this device, received ${h === null ? "null" : typeof h}`);
+    if (h.freed) throw new Error(`reference backend: ${what}: used after free`);
+    return h;
+  }
+
+  /** The buffer of h, checked to hold at least n elements. */
+  private f(h: Handle, n: number, what: string): Float32Array {
+    const b = this.buf(h, what);
+    if (n > b.n) throw new Error(`reference backend: ${what}: ${n} elements needed, the buffer has ${b.n}`);
+    return b.f32;
+  }
+
+  private i(h: Handle, n: number, what: string): Int32Array {
+    const b = this.buf(h, what);
+    if (n > b.n) throw new Error(`reference backend: ${what}: ${n} elements needed, the buffer has ${b.n}`);
+    return b.i32;
+  }
+
+  // ---- memory ----
+  alloc(n: number): Handle {
+    if (!Number.isInteger(n) || n < 0) throw new Error(`reference backend: alloc: bad size ${n}`);
+    this.live++;
+    return new RefBuffer(n);
+  }
+
+  free(h: Handle): void {
+    const b = this.buf(h, "free");
+    b.freed = true;
+    this.live--;
+  }
+
+  write(h: Handle, src: ArrayLike<number>, dtype: DType, offset = 0): void {
+    const b = this.buf(h, "write");
+    if (offset + src.length > b.n) throw new Error("reference backend: write past the end of the buffer");
+    if (dtype === "int32") b.i32.set(src, offset);
+    else b.f32.set(src, offset);
+  }
+
+  readSync(h: Handle, n: number, dtype: DType, out?: HostArray): HostArray {
+    const b = this.buf(h, "readSync");
+    if (n > b.n) throw new Error("reference backend: read past the end of the buffer");
+    const src = dtype === "int32" ? b.i32 : b.f32;
+    const dst = out ?? (dtype === "int32" ? new Int32Array(n) : new Float32Array(n));
+    for (let k = 0; k < n; k++) dst[k] = src[k];
+    return dst;
+  }
+
+  async read(h: Handle, n: number, dtype: DType): Promise<HostArray> {
+    return this.readSync(h, n, dtype);
+  }
+
+  fill(h: Handle, n: number, value: number, dtype: DType): void {
+    if (dtype === "int32") this.i(h, n, "fill").fill(value, 0, n);
+    else this.f(h, n, "fill").fill(value, 0, n);
+  }
+
+  copy(dst: Handle, src: Handle, n: number): void {
+    const d = this.i(dst, n, "copy dst");
+    const s = this.i(src, n, "copy src");
+    for (let k = 0; k < n; k++) d[k] = s[k];
+  }
+
+  axpy(dst: Handle, src: Handle, n: number, alpha: number): void {
+    const d = this.f(dst, n, "axpy dst");
+    const s = this.f(src, n, "axpy src");
+    const a = f32(alpha);
+    for (let k = 0; k < n; k++) d[k] = d[k] + a * s[k];
+  }
+
+  cast(src: Handle, dst: Handle, n: number, to: DType): void {
+    if (to === "int32") {
+      const s = this.f(src, n, "cast src");
+      const d = this.i(dst, n, "cast dst");
+      for (let k = 0; k < n; k++) {
+        const v = s[k];
+        d[k] = Number.isNaN(v) ? 0 : v >= 2 ** 31 ? 2 ** 31 - 1 : v <= -(2 ** 31) ? -(2 ** 31) : Math.trunc(v);
+      }
+    } else {
+      const s = this.i(src, n, "cast src");
+      const d = this.f(dst, n, "cast dst");
+      for (let k = 0; k < n; k++) d[k] = s[k]; // the Float32Array store rounds to nearest
+    }
+  }
+
+  // ---- elementwise ----
+  unary(op: UnaryOp, x: Handle, out: Handle, n: number, p: number): void {
+    const xs = this.f(x, n, "unary x");
+    const ys = this.f(out, n, "unary out");
+    const pf = f32(p);
+    for (let k = 0; k < n; k++) ys[k] = unaryValue(op, xs[k], pf);
+  }
+
+  unaryBackward(op: UnaryOp, x: Handle, y: Handle, dy: Handle, dx: Handle, n: number, p: number): void {
+    const xs = this.f(x, n, "unaryBackward x");
+    const ys = this.f(y, n, "unaryBackward y");
+    const gs = this.f(dy, n, "unaryBackward dy");
+    const out = this.f(dx, n, "unaryBackward dx");
+    const pf = f32(p);
+    for (let k = 0; k < n; k++) out[k] = gs[k] * unaryDerivative(op, xs[k], ys[k], pf);
+  }
+
+  binary(op: BinaryOp, a: Handle, b: Handle, out: Handle, n: number): void {
+    const as = this.f(a, n, "binary a");
+    const bs = this.f(b, n, "binary b");
+    const os = this.f(out, n, "binary out");
+    for (let k = 0; k < n; k++) os[k] = binaryValue(op, as[k], bs[k]);
+  }
+
+  binaryScalar(op: BinaryOp, a: Handle, s: number, out: Handle, n: number, scalarFirst: boolean): void {
+    const as = this.f(a, n, "binaryScalar a");
+    const os = this.f(out, n, "binaryScalar out");
+    const sf = f32(s);
+    for (let k = 0; k < n; k++) os[k] = scalarFirst ? binaryValue(op, sf, as[k]) : binaryValue(op, as[k], sf);
+  }
+
+  binaryBroadcast(op: BinaryOp, a: Handle, b: Handle, out: Handle, shape: readonly number[],
+    aStrides: readonly number[], bStrides: readonly number[]): void {
+    const n = sizeOf(shape);
+    const as = this.buf(a, "binaryBroadcast a").f32;
+    const bs = this.buf(b, "binaryBroadcast b").f32;
+    const os = this.f(out, n, "binaryBroadcast out");
+    // Results go to a scratch first: out may alias a.
+    const res = new Float64Array(n);
+    for (let k = 0; k < n; k++) res[k] = binaryValue(op, as[viewOffset(k, shape, aStrides, 0)], bs[viewOffset(k, shape, bStrides, 0)]);
+    os.set(res);
+  }
+
+  // ---- reductions ----
+  reduceAxis(op: ReduceOp, x: Handle, out: Handle, outer: number, len: number, inner: number): void {
+    const xs = this.f(x, outer * len * inner, "reduceAxis x");
+    const os = this.f(out, outer * inner, "reduceAxis out");
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let acc = op === "sum" || op === "mean" ? 0 : len === 0 ? NaN : xs[o * len * inner + i];
+        for (let l = 0; l < len; l++) {
+          const v = xs[(o * len + l) * inner + i];
+          acc = op === "max" ? Math.max(acc, v) : op === "min" ? Math.min(acc, v) : acc + v;
+        }
+        os[o * inner + i] = op === "mean" ? acc / len : acc; // mean of nothing: 0/0 = NaN
+      }
+    }
+  }
+
+  argReduceAxis(op: "max" | "min", x: Handle, out: Handle, outer: number, len: number, inner: number): void {
+    if (len < 1) throw new Error("reference backend: argReduceAxis: len must be ≥ 1");
+    const xs = this.f(x, outer * len * inner, "argReduceAxis x");
+    const os = this.i(out, outer * inner, "argReduceAxis out");
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0;
+        for (let l = 0; l < len; l++) {
+          const v = xs[(o * len + l) * inner + i];
+          if (Number.isNaN(v)) { best = l; break; } // the first NaN is the extreme
+          const b = xs[(o * len + best) * inner + i];
+          if (op === "max" ? v > b : v < b) best = l;
+        }
+        os[o * inner + i] = best;
+      }
+    }
+  }
+
+  scatterAxis(indices: Handle, dy: Handle, dx: Handle, outer: number, len: number, inner: number): void {
+    const idx = this.i(indices, outer * inner, "scatterAxis indices");
+    const g = this.f(dy, outer * inner, "scatterAxis dy");
+    const d = this.f(dx, outer * len * inner, "scatterAxis dx");
+    d.fill(0, 0, outer * len * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        const l = idx[o * inner + i];
+        if (l < 0 || l >= len) throw new Error(`reference backend: scatterAxis: index ${l} outside [0, ${len})`);
+        d[(o * len + l) * inner + i] = g[o * inner + i];
+      }
+    }
+  }
+
+  // ---- layout ----
+  stridedCopy(x: Handle, out: Handle, shape: readonly number[], strides: readonly number[], offset: number): void {
+    const n = sizeOf(shape);
+    const xs = this.buf(x, "stridedCopy x");
+    const os = this.i(out, n, "stridedCopy out");
+    for (let k = 0; k < n; k++) {
+      const at = viewOffset(k, shape, strides, offset);
+      if (at < 0 || at >= xs.n) throw new Error(`reference backend: stridedCopy: element ${at} outside the buffer of ${xs.n}`);
+      os[k] = xs.i32[at];
+    }
+  }
+
+  stridedScatter(src: Handle, dst: Handle, shape: readonly number[], strides: readonly number[], offset: number, accumulate: boolean): void {
+    const n = sizeOf(shape);
+    const s = this.buf(src, "stridedScatter src");
+    const d = this.buf(dst, "stridedScatter dst");
+    if (n > s.n) throw new Error("reference backend: stridedScatter: src too short");
+    for (let k = 0; k < n; k++) {
+      const at = viewOffset(k, shape, strides, offset);
+      if (at < 0 || at >= d.n) throw new Error(`reference backend: stridedScatter: element ${at} outside the buffer of ${d.n}`);
+      if (accumulate) d.f32[at] = d.f32[at] + s.f32[k];
+      else d.i32[at] = s.i32[k];
+    }
+  }
+
+  transpose2d(x: Handle, out: Handle, rows: number, cols: number): void {
+    const xs = this.i(x, rows * cols, "transpose2d x");
+    const os = this.i(out, rows * cols, "transpose2d out");
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) os[c * rows + r] = xs[r * cols + c];
+  }
+
+  gatherRows(weight: Handle, ids: Handle, out: Handle, nIds: number, dim: number): void {
+    const w = this.buf(weight, "gatherRows weight");
+    const is = this.i(ids, nIds, "gatherRows ids");
+    const os = this.i(out, nIds * dim, "gatherRows out");
+    for (let r = 0; r < nIds; r++) {
+      const id = is[r];
+      if (id < 0 || (id + 1) * dim > w.n) throw new Error(`reference backend: gatherRows: id ${id} outside the weight`);
+      for (let j = 0; j < dim; j++) os[r * dim + j] = w.i32[id * dim + j];
+    }
+  }
+
+  scatterAddRows(dOut: Handle, ids: Handle, dWeight: Handle, nIds: number, dim: number): void {
+    const g = this.f(dOut, nIds * dim, "scatterAddRows dOut");
+    const is = this.i(ids, nIds, "scatterAddRows ids");
+    const w = this.buf(dWeight, "scatterAddRows dWeight");
+    for (let r = 0; r < nIds; r++) {
+      const id = is[r];
+      if (id < 0 || (id + 1) * dim > w.n) throw new Error(`reference backend: scatterAddRows: id ${id} outside the weight`);
+      for (let j = 0; j < dim; j++) w.f32[id * dim + j] = w.f32[id * dim + j] + g[r * dim + j];
+    }
+  }
+
+  alongDimOffsets(idx: Handle, offsets: Handle, shape: readonly number[], xStrides: readonly number[], dim: number): void {
+    const n = sizeOf(shape);
+    const is = this.i(idx, n, "alongDimOffsets idx");
+    const os = this.i(offsets, n, "alongDimOffsets offsets");
+    if (shape.length === 0) {
+      if (n > 0) os[0] = 0;
+      return;
+    }
+    for (let k = 0; k < n; k++) {
+      let rem = k, at = 0;
+      for (let d = shape.length - 1; d >= 0; d--) {
+        const i = rem % shape[d];
+        rem = (rem - i) / shape[d];
+        at += (d === dim ? is[k] : i) * xStrides[d];
+      }
+      os[k] = at;
+    }
+  }
+
+  findOutOfRange(ids: Handle, n: number, lo: number, hi: number, except: number): number {
+    const is = this.i(ids, n, "findOutOfRange ids");
+    for (let k = 0; k < n; k++) if ((is[k] < lo || is[k] > hi) && is[k] !== except) return k;
+    return -1;
+  }
+
+  // ---- matmul ----
+  gemm(g: GemmArgs): void {
+    const { m, n, k, batch } = g;
+    if (batch <= 0 || m <= 0 || n <= 0) return;
+    const A = this.buf(g.a, "gemm a").f32;
+    const B = this.buf(g.b, "gemm b").f32;
+    const C = this.f(g.c, (batch - 1) * g.strideC + m * n, "gemm c");
+    const bias = g.bias === null ? null : this.f(g.bias, n, "gemm bias");
+    for (let t = 0; t < batch; t++) {
+      const oa = t * g.strideA, ob = t * g.strideB, oc = t * g.strideC;
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = g.accumulate ? C[oc + i * n + j] : 0;
+          for (let p = 0; p < k; p++) {
+            const a = g.transA ? A[oa + p * m + i] : A[oa + i * k + p];
+            const b = g.transB ? B[ob + j * k + p] : B[ob + p * n + j];
+            s += a * b;
+          }
+          if (bias) s += bias[j];
+          C[oc + i * n + j] = s;
+        }
+      }
+    }
+  }
+
+  // ---- softmax, normalisation, losses, dropout ----
+  /** max and Σ e^(x − max) of one row, in float64. */
+  private rowStats(xs: Float32Array, off: number, cols: number): [number, number] {
+    let m = -Infinity;
+    for (let j = 0; j < cols; j++) m = Math.max(m, xs[off + j]);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += Math.exp(xs[off + j] - m);
+    return [m, s];
+  }
+
+  softmaxRows(x: Handle, y: Handle, rows: number, cols: number): void {
+    const xs = this.f(x, rows * cols, "softmaxRows x");
+    const ys = this.f(y, rows * cols, "softmaxRows y");
+    for (let r = 0; r < rows; r++) {
+      const [m, s] = this.rowStats(xs, r * cols, cols);
+      for (let j = 0; j < cols; j++) ys[r * cols + j] = Math.exp(xs[r * cols + j] - m) / s;
+    }
+  }
+
+  logSoftmaxRows(x: Handle, y: Handle, rows: number, cols: number): void {
+    const xs = this.f(x, rows * cols, "logSoftmaxRows x");
+    const ys = this.f(y, rows * cols, "logSoftmaxRows y");
+    for (let r = 0; r < rows; r++) {
+      const [m, s] = this.rowStats(xs, r * cols, cols);
+      const ls = Math.log(s);
+      for (let j = 0; j < cols; j++) ys[r * cols + j] = (xs[r * cols + j] - m) - ls;
+    }
+  }
+
+  softmaxBackwardRows(y: Handle, dy: Handle, dx: Handle, rows: number, cols: number): void {
+    const ys = this.f(y, rows * cols, "softmaxBackwardRows y");
+    const gs = this.f(dy, rows * cols, "softmaxBackwardRows dy");
+    const ds = this.f(dx, rows * cols, "softmaxBackwardRows dx");
+    for (let r = 0; r < rows; r++) {
+      let dot = 0;
+      for (let j = 0; j < cols; j++) dot += gs[r * cols + j] * ys[r * cols + j];
+      for (let j = 0; j < cols; j++) ds[r * cols + j] = ys[r * cols + j] * (gs[r * cols + j] - dot);
+    }
+  }
+
+  logSoftmaxBackwardRows(y: Handle, dy: Handle, dx: Handle, rows: number, cols: number): void {
+    const ys = this.f(y, rows * cols, "logSoftmaxBackwardRows y");
+    const gs = this.f(dy, rows * cols, "logSoftmaxBackwardRows dy");
+    const ds = this.f(dx, rows * cols, "logSoftmaxBackwardRows dx");
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += gs[r * cols + j];
+      for (let j = 0; j < cols; j++) ds[r * cols + j] = gs[r * cols + j] - Math.exp(ys[r * cols + j]) * s;
+    }
+  }
+
+  layerNormForward(x: Handle, gamma: Handle | null, beta: Handle | null, y: Handle, mean: Handle, rstd: Handle,
+    rows: number, cols: number, eps: number): void {
+    const xs = this.f(x, rows * cols, "layerNormForward x");
+    const ys = this.f(y, rows * cols, "layerNormForward y");
+    const ms = this.f(mean, rows, "layerNormForward mean");
+    const rs = this.f(rstd, rows, "layerNormForward rstd");
+    const gs = gamma === null ? null : this.f(gamma, cols, "layerNormForward gamma");
+    const bs = beta === null ? null : this.f(beta, cols, "layerNormForward beta");
+    const e = f32(eps);
+    for (let r = 0; r < rows; r++) {
+      let mu = 0;
+      for (let j = 0; j < cols; j++) mu += xs[r * cols + j];
+      mu /= cols;
+      let v = 0;
+      for (let j = 0; j < cols; j++) v += (xs[r * cols + j] - mu) ** 2;
+      const rstdRow = 1 / Math.sqrt(v / cols + e); // biased variance, eps inside the root
+      ms[r] = mu;
+      rs[r] = rstdRow;
+      for (let j = 0; j < cols; j++) {
+        let o = (xs[r * cols + j] - mu) * rstdRow;
+        if (gs) o *= gs[j];
+        if (bs) o += bs[j];
+        ys[r * cols + j] = o;
+      }
+    }
+  }
+
+  layerNormBackward(x: Handle, gamma: Handle | null, mean: Handle, rstd: Handle, dy: Handle, dx: Handle,
+    dgamma: Handle | null, dbeta: Handle | null, rows: number, cols: number): void {
+    const xs = this.f(x, rows * cols, "layerNormBackward x");
+    const ms = this.f(mean, rows, "layerNormBackward mean");
+    const rs = this.f(rstd, rows, "layerNormBackward rstd");
+    const gy = this.f(dy, rows * cols, "layerNormBackward dy");
+    const ds = this.f(dx, rows * cols, "layerNormBackward dx");
+    const gs = gamma === null ? null : this.f(gamma, cols, "layerNormBackward gamma");
+    const dgs = dgamma === null ? null : new Float64Array(cols);
+    const dbs = dbeta === null ? null : new Float64Array(cols);
+    for (let r = 0; r < rows; r++) {
+      const mu = ms[r], rsd = rs[r];
+      let sG = 0, sGX = 0;
+      for (let j = 0; j < cols; j++) {
+        const xh = (xs[r * cols + j] - mu) * rsd;
+        const d = gy[r * cols + j];
+        const g = gs ? d * gs[j] : d;
+        sG += g;
+        sGX += g * xh;
+        if (dgs) dgs[j] += d * xh;
+        if (dbs) dbs[j] += d;
+      }
+      for (let j = 0; j < cols; j++) {
+        const xh = (xs[r * cols + j] - mu) * rsd;
+        const g = gs ? gy[r * cols + j] * gs[j] : gy[r * cols + j];
+        ds[r * cols + j] = rsd * (g - sG / cols - xh * sGX / cols);
+      }
+    }
+    if (dgs) this.f(dgamma!, cols, "layerNormBackward dgamma").set(dgs);
+    if (dbs) this.f(dbeta!, cols, "layerNormBackward dbeta").set(dbs);
+  }
+
+  crossEntropyForward(logits: Handle, targets: Handle, losses: Handle, lse: Handle, count: Handle,
+    rows: number, cols: number, ignoreIndex: number, smoothing: number): void {
+    const xs = this.f(logits, rows * cols, "crossEntropyForward logits");
+    const ts = this.i(targets, rows, "crossEntropyForward targets");
+    const ls = this.f(losses, rows, "crossEntropyForward losses");
+    const lses = this.f(lse, rows, "crossEntropyForward lse");
+    const eps = f32(smoothing);
+    let kept = 0;
+    for (let r = 0; r < rows; r++) {
+      const [m, s] = this.rowStats(xs, r * cols, cols);
+      const l = m + Math.log(s);
+      lses[r] = l;
+      const t = ts[r];
+      if (t === ignoreIndex) {
+        ls[r] = 0;
+        continue;
+      }
+      if (t < 0 || t >= cols) throw new Error(`reference backend: crossEntropyForward: target ${t} outside [0, ${cols})`);
+      kept++;
+      let mean = 0;
+      for (let j = 0; j < cols; j++) mean += xs[r * cols + j];
+      mean /= cols;
+      ls[r] = (1 - eps) * (l - xs[r * cols + t]) + eps * (l - mean);
+    }
+    this.f(count, 1, "crossEntropyForward count")[0] = kept;
+  }
+
+  crossEntropyBackward(logits: Handle, targets: Handle, lse: Handle, dLoss: Handle, dlogits: Handle,
+    rows: number, cols: number, ignoreIndex: number, smoothing: number): void {
+    const xs = this.f(logits, rows * cols, "crossEntropyBackward logits");
+    const ts = this.i(targets, rows, "crossEntropyBackward targets");
+    this.f(lse, rows, "crossEntropyBackward lse"); // recomputed below in float64 instead
+    const gl = this.f(dLoss, rows, "crossEntropyBackward dLoss");
+    const ds = this.f(dlogits, rows * cols, "crossEntropyBackward dlogits");
+    const eps = f32(smoothing);
+    for (let r = 0; r < rows; r++) {
+      const t = ts[r];
+      if (t === ignoreIndex) {
+        ds.fill(0, r * cols, (r + 1) * cols);
+        continue;
+      }
+      const [m, s] = this.rowStats(xs, r * cols, cols);
+      for (let j = 0; j < cols; j++) {
+        const target = (j === t ? 1 - eps : 0) + eps / cols;
+        ds[r * cols + j] = gl[r] * (Math.exp(xs[r * cols + j] - m) / s - target);
+      }
+    }
+  }
+
+  dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void {
+    const xs = this.f(x, n, "dropoutForward x");
+    const ys = this.f(y, n, "dropoutForward y");
+    const ms = this.f(mask, n, "dropoutForward mask");
+    const M = (1n << 64n) - 1n;
+    const seed = (BigInt(seedHi >>> 0) << 32n) | BigInt(seedLo >>> 0);
+    const pf = f32(p);
+    const scale = pf < 1 ? f32(1 / f32(1 - pf)) : 0; // the kernel's float32 arithmetic
+    for (let k = 0; k < n; k++) {
+      const h = splitmix64((seed + BigInt(k + 1) * 0x9e3779b97f4a7c15n) & M);
+      const u = Number(h >> 40n) * 2 ** -24; // top 24 bits, exact in float32
+      ms[k] = u >= pf ? scale : 0;
+      ys[k] = xs[k] * ms[k];
+    }
+  }
+}
