@@ -26,6 +26,7 @@ import { expNonPositiveVec, expVec, ld, ldf, madd, st, stf } from "./vmath";
   s = f32x4.add(f32x4.mul(s, z), splat(1.33314422036e-1));
   s = f32x4.add(f32x4.mul(s, z), splat(-3.33332819422e-1));
   s = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
+  s = v128.or(s, v128.and(x, i32x4.splat(0x80000000))); // keeps tanh(−0) = −0 (x + s·z·x rounds it to +0)
   return v128.bitselect(s, big, f32x4.lt(ax, splat(0.625)));
 }
 

@@ -575,6 +575,40 @@ export class ReferenceBackend implements Backend {
     }
   }
 
+  nllLossForward(x: Handle, targets: Handle, weight: Handle | null, losses: Handle, total: Handle,
+    rows: number, cols: number, ignoreIndex: number): void {
+    const xs = this.f(x, rows * cols, "nllLossForward x");
+    const ts = this.i(targets, rows, "nllLossForward targets");
+    const ws = weight === null ? null : this.f(weight, cols, "nllLossForward weight");
+    const ls = this.f(losses, rows, "nllLossForward losses");
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      const t = ts[r];
+      if (t === ignoreIndex) {
+        ls[r] = 0;
+        continue;
+      }
+      if (t < 0 || t >= cols) throw new Error(`reference backend: nllLossForward: target ${t} outside [0, ${cols})`);
+      const w = ws ? ws[t] : 1;
+      sum += w;
+      ls[r] = -w * xs[r * cols + t];
+    }
+    this.f(total, 1, "nllLossForward total")[0] = sum;
+  }
+
+  nllLossBackward(targets: Handle, weight: Handle | null, dLoss: Handle, dx: Handle, rows: number, cols: number, ignoreIndex: number): void {
+    const ts = this.i(targets, rows, "nllLossBackward targets");
+    const ws = weight === null ? null : this.f(weight, cols, "nllLossBackward weight");
+    const gl = this.f(dLoss, rows, "nllLossBackward dLoss");
+    const ds = this.f(dx, rows * cols, "nllLossBackward dx");
+    ds.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const t = ts[r];
+      if (t === ignoreIndex) continue;
+      ds[r * cols + t] = -(ws ? ws[t] : 1) * gl[r];
+    }
+  }
+
   dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void {
     const xs = this.f(x, n, "dropoutForward x");
     const ys = this.f(y, n, "dropoutForward y");
