@@ -215,7 +215,7 @@ function checkIndices(fn: string, x: Tensor, indices: unknown, bound: number): T
   sameBackend(fn, ["input", "indices"], [x, idx]);
   const be = idx.backend;
   if (bound === 0 && idx.size > 0) { // every index is out of range: findOutOfRange cannot say so
-    const v = be.syncRead ? String(be.readSync(idx.handle, 1, "int32")[0]) : "an index";
+    const v = be.syncRead ? String(be.readSync(idx.handle, 1, "int32")[0]) : "an index"; // not read on a GPU
     throw new TesseraError("E_RANGE", `${fn}: indices[0]: expected an index in [0, -1], received ${v} (the axis has length 0)`);
   }
   if (be.syncRead && idx.size > 0) {
