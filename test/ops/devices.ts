@@ -1,6 +1,8 @@
 // The devices every op suite runs on (tfjs' ALL_ENVS, ggml's test-backend-ops): the CPU backend of
 // each WASM build, the plain-TypeScript reference backend and, where initWebGpu() finds an adapter,
-// the WebGPU backend. A new backend joins every suite by adding one entry to DEVICES.
+// the WebGPU backend and the "auto" device over both (with thresholds so low that the suites' small
+// tensors take both paths and move between them). A new backend joins every suite by adding one
+// entry to DEVICES.
 // `forEachDevice` wraps a suite in describe.each, makes the device the default one for the suite's
 // tensors (useBackend) and restores the default afterwards. TESSERA_TEST_DEVICES (comma-separated
 // names, e.g. "webgpu") restricts the list; test/runtimes/webgpu.test.ts uses it to run the suites
@@ -8,7 +10,7 @@
 import { afterAll, beforeAll, describe } from "vitest";
 import type { Backend } from "../../src/backend/backend.js";
 import { cpuBackendFor, defaultBackend, registerDevice, resolveDevice, useBackend } from "../../src/backend/device.js";
-import { initWebGpu, webGpuBackend } from "../../src/backend/webgpu/init.js";
+import { initWebGpu, setAutoThresholds, webGpuBackend } from "../../src/backend/webgpu/init.js";
 import { BUILDS, loadRuntime } from "../../src/runtime/wasm.js";
 import { ReferenceBackend } from "./reference-backend.js";
 
@@ -33,13 +35,16 @@ const only = env.TESSERA_TEST_DEVICES?.split(",").map((s) => s.trim()).filter(Bo
 const wanted = (name: string) => only === null || only.includes(name);
 
 // The GPU joins when an adapter is there (navigator.gpu under Deno or a browser, Dawn in Node).
-const gpu = wanted("webgpu") ? await initWebGpu() : null;
+const gpu = wanted("webgpu") || wanted("auto") ? await initWebGpu() : null;
 
 export const DEVICES: readonly TestDevice[] = [
   // Node 20 runs the relaxed builds only with --experimental-wasm-relaxed-simd (vitest.config.ts).
   ...BUILDS.map((build): TestDevice => ({ name: `cpu ${build}`, backend: memo(async () => cpuBackendFor(await loadRuntime({ build }))) })),
   { name: "reference", backend: async () => referenceBackend },
-  ...(gpu?.available ? [{ name: "webgpu", backend: async () => webGpuBackend()! }] : []),
+  ...(gpu?.available ? [
+    { name: "webgpu", backend: async () => webGpuBackend()! },
+    { name: "auto", backend: async () => (setAutoThresholds({ elements: 48, macs: 512 }), resolveDevice("auto", "auto")) },
+  ] : []),
 ].filter((d) => wanted(d.name));
 
 /** Why the webgpu device is not in DEVICES (null when it is, or when it was not asked for). */

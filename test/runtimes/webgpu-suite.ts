@@ -4,7 +4,7 @@
 // line per test and, last, one JSON line with the tally (or with `ran: false` and the reason when
 // there is no adapter). Arguments: file name filters (e.g. `softmax loss`) to run a subset.
 import { run } from "./vitest-shim.ts";
-import { initWebGpu } from "../../src/index.js";
+import { autoStats, initWebGpu, webgpuStats } from "../../src/index.js";
 
 const root = new URL("../../", import.meta.url);
 const status = await initWebGpu();
@@ -23,4 +23,6 @@ for (const f of files) await import(new URL(`test/ops/${f}`, root).href);
 if (filters.length === 0 || filters.includes("train")) await import(new URL("test/runtimes/webgpu-train.ts", root).href);
 
 const result = await run((line) => console.log(line));
+console.log(`webgpu: ${JSON.stringify(webgpuStats())}`);
+console.log(`auto: ${JSON.stringify(autoStats())}`);
 console.log(JSON.stringify({ ran: true, adapter: status.adapter, files, ...result }));

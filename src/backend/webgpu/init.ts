@@ -1,11 +1,13 @@
 // initWebGpu(): asks src/runtime/webgpu.ts for a device, compiles every kernel (GpuContext.create),
-// and registers the "webgpu" device. Without an adapter, or when a shader fails to build, it
+// and registers the "webgpu" device, and the "auto" device that places each op on the CPU or the
+// GPU by size (../auto-backend.ts). Without an adapter, or when a shader fails to build, it
 // resolves with the reason and everything keeps running on the CPU; info().webgpu stays false. A
 // device lost later turns the status back to unavailable and, if "webgpu" was the default device,
 // makes the CPU the default again (tensors already on the GPU are gone: using them is E_DEVICE).
 import { TesseraError } from "../../errors.js";
 import { requestGpuDevice, setWebGpuStatus, webGpuStatus, type WebGpuStatus } from "../../runtime/webgpu.js";
-import { defaultBackend, registerDevice, useBackend } from "../device.js";
+import { AutoBackend, type AutoStats, type AutoThresholds } from "../auto-backend.js";
+import { cpuBackend, defaultBackend, registerDevice, useBackend } from "../device.js";
 import { GpuContext, type GpuStats } from "./context.js";
 import { WebGpuBackend } from "./webgpu-backend.js";
 
@@ -17,6 +19,33 @@ export interface WebGpuOptions {
 
 let backend: WebGpuBackend | null = null;
 let pending: Promise<WebGpuStatus> | null = null;
+
+// Where "auto" starts sending work to the GPU. Defaults for a discrete or integrated GPU next to a
+// SIMD CPU; bench/webgpu.bench.mjs measures the crossover on the machine at hand (bench/README.md).
+const DEFAULT_THRESHOLDS: AutoThresholds = { elements: 2 ** 18, macs: 2 ** 21 };
+const usableGpu = () => (backend !== null && backend.ctx.lost === null ? backend : null);
+const auto = new AutoBackend(cpuBackend, usableGpu, { ...DEFAULT_THRESHOLDS });
+registerDevice("auto", () => auto);
+
+/**
+ * Sets where the "auto" device starts using the GPU (elements for most ops, multiply-adds for
+ * gemm); omitted fields keep their value. Returns the thresholds now in force.
+ */
+export function setAutoThresholds(t: Partial<AutoThresholds>): AutoThresholds {
+  for (const k of ["elements", "macs"] as const) {
+    const v = t[k];
+    if (v !== undefined) {
+      if (typeof v !== "number" || !(v >= 0)) throw new TesseraError("E_VALUE", `setAutoThresholds: ${k}: expected a number ≥ 0 (Infinity keeps everything on the CPU), received ${String(v)}`);
+      auto.thresholds[k] = v;
+    }
+  }
+  return { ...auto.thresholds };
+}
+
+/** How many kernel calls the "auto" device ran on each side and what it uploaded to the GPU. */
+export function autoStats(): AutoStats & { thresholds: AutoThresholds } {
+  return { ...auto.stats, thresholds: { ...auto.thresholds } };
+}
 
 /** The WebGPU backend, once initWebGpu() has succeeded. */
 export function webGpuBackend(): WebGpuBackend | null {
@@ -47,7 +76,7 @@ async function start(options: WebGpuOptions): Promise<WebGpuStatus> {
   const b = new WebGpuBackend(ctx, got.adapter);
   got.device.lost.then((info) => {
     setWebGpuStatus({ available: false, source: got.source, adapter: got.adapter, reason: `the device was lost (${info.reason}): ${info.message}` });
-    if (defaultBackend() === b) useBackend(null);
+    if (defaultBackend() === b) useBackend(null); // "auto" needs no change: it checks usableGpu()
   });
   backend = b;
   setWebGpuStatus({ available: true, source: got.source, adapter: got.adapter, reason: null });
