@@ -1,4 +1,5 @@
-// The op suites (test/ops) and a GPT-like training step on the webgpu device: Deno, whose
+// The op suites (test/ops) on the webgpu and auto devices, a GPT-like training step and the error
+// handling of the webgpu device: Deno, whose
 // navigator.gpu finds Mesa's lavapipe (installed by scripts/ensure-system-deps.mjs during npm
 // test), runs test/runtimes/webgpu-suite.ts with the suites' vitest calls mapped to a small shim.
 // Without an adapter (no Vulkan driver, not Linux, no Deno) the suite is reported skipped with the
@@ -26,7 +27,7 @@ function runDeno(): Promise<SuiteResult> {
   return new Promise((resolve) => {
     const child = spawn(deno, ["run", "-A", "--unstable-sloppy-imports", "--import-map", "test/runtimes/deno-importmap.json", "test/runtimes/webgpu-suite.ts"], {
       cwd: root,
-      env: { ...process.env, TESSERA_TEST_DEVICES: "webgpu", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
+      env: { ...process.env, TESSERA_TEST_DEVICES: "webgpu,auto", NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "", err = "";

@@ -124,10 +124,10 @@ export class GpuContext {
    * Compiles every shader family and creates every kernel's pipeline, so a compile or validation
    * error surfaces here (E_INIT) rather than in the middle of a model.
    */
-  static async create(device: GPUDevice): Promise<GpuContext> {
+  static async create(device: GPUDevice, sources: Readonly<Record<ShaderFamily, string>> = WGSL): Promise<GpuContext> {
     const modules = new Map<ShaderFamily, GPUShaderModule>();
-    for (const family of Object.keys(WGSL) as ShaderFamily[]) {
-      const module = device.createShaderModule({ code: WGSL[family], label: `tessera ${family}.wgsl` });
+    for (const family of Object.keys(sources) as ShaderFamily[]) {
+      const module = device.createShaderModule({ code: sources[family], label: `tessera ${family}.wgsl` });
       const info = await module.getCompilationInfo();
       const errs = info.messages.filter((m) => m.type === "error");
       if (errs.length > 0) {
