@@ -4,6 +4,8 @@
 // clipping (torch.nn.utils.clip_grad_norm_). Hyperparameters arrive as f64: products such as
 // lr / (1 − β1^t) are formed in f64 and rounded to f32 once, where torch hands a Python float to a
 // float32 kernel. Each element is read and written once per step (Adam: 16 bytes in, 12 out).
+// Options are branches on loop-invariant flags (always predicted): the loops are bound by memory and
+// by div/sqrt, and one loop body per combination of flags had cost 10 KB of WASM for no speed.
 
 import { madd } from "./vmath";
 
@@ -25,7 +27,8 @@ import { madd } from "./vmath";
 // ---- SGD (torch.optim.SGD) ----
 
 // g ← ±grad (+ wd·param); with momentum: buf ← g on the first step, else μ·buf + (1 − dampening)·g,
-// and g ← g + μ·buf (nesterov) or buf; param ← param − lr·g.
+// and g ← g + μ·buf (nesterov) or buf; param ← param − lr·g. mode 0: no momentum, 1: the buffer's
+// first step, 2: later steps.
 @inline function sgdLanes(param: usize, grad: usize, buf: usize, o: usize, full: bool, mode: i32,
   sign: v128, wd: v128, hasWd: bool, mu: v128, damp1: v128, nesterov: bool, negLr: v128): void {
   const p = ldv(param, o, full);
@@ -54,10 +57,8 @@ export function sgdStepF32(param: usize, grad: usize, buf: usize, n: i32, lr: f6
   const sign = splat(maximize ? -1.0 : 1.0);
   const wd = splat(weightDecay), hasWd = weightDecay != 0;
   const mu = splat(momentum), damp1 = splat(1.0 - dampening), negLr = splat(-lr);
-  const nest = nesterov != 0;
-  if (momentum == 0) sgdLoop(param, grad, buf, n, 0, sign, wd, hasWd, mu, damp1, nest, negLr);
-  else if (first) sgdLoop(param, grad, buf, n, 1, sign, wd, hasWd, mu, damp1, nest, negLr);
-  else sgdLoop(param, grad, buf, n, 2, sign, wd, hasWd, mu, damp1, nest, negLr);
+  const mode = momentum == 0 ? 0 : first ? 1 : 2;
+  sgdLoop(param, grad, buf, n, mode, sign, wd, hasWd, mu, damp1, nesterov != 0, negLr);
 }
 
 // ---- Adam and AdamW (torch.optim.Adam, torch.optim.AdamW) ----
@@ -114,11 +115,7 @@ export function adamStepF32(param: usize, grad: usize, expAvg: usize, expAvgSq: 
   const b1 = splat(beta1), c1 = splat(1.0 - beta1), b2 = splat(beta2), c2 = splat(1.0 - beta2);
   const bc2Sqrt = splat(Math.sqrt(biasCorrection2));
   const e = splat(eps), negStep = splat(-(lr / biasCorrection1));
-  if (amsgrad) {
-    adamLoop(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, true, sign, l2, wd, dec, decay, b1, c1, b2, c2, bc2Sqrt, e, negStep);
-  } else {
-    adamLoop(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, false, sign, l2, wd, dec, decay, b1, c1, b2, c2, bc2Sqrt, e, negStep);
-  }
+  adamLoop(param, grad, expAvg, expAvgSq, maxExpAvgSq, n, amsgrad != 0, sign, l2, wd, dec, decay, b1, c1, b2, c2, bc2Sqrt, e, negStep);
 }
 
 // ---- Adagrad (torch.optim.Adagrad) ----
@@ -196,14 +193,7 @@ export function rmspropStepF32(param: usize, grad: usize, squareAvg: usize, grad
   const sign = splat(maximize ? -1.0 : 1.0);
   const wd = splat(weightDecay), hasWd = weightDecay != 0;
   const a = splat(alpha), c = splat(1.0 - alpha), e = splat(eps), mu = splat(momentum), negLr = splat(-lr);
-  const hasMomentum = momentum > 0;
-  if (centered) {
-    if (hasMomentum) rmspropLoop(param, grad, squareAvg, gradAvg, buf, n, true, true, sign, wd, hasWd, a, c, e, mu, negLr);
-    else rmspropLoop(param, grad, squareAvg, gradAvg, buf, n, true, false, sign, wd, hasWd, a, c, e, mu, negLr);
-  } else {
-    if (hasMomentum) rmspropLoop(param, grad, squareAvg, gradAvg, buf, n, false, true, sign, wd, hasWd, a, c, e, mu, negLr);
-    else rmspropLoop(param, grad, squareAvg, gradAvg, buf, n, false, false, sign, wd, hasWd, a, c, e, mu, negLr);
-  }
+  rmspropLoop(param, grad, squareAvg, gradAvg, buf, n, centered != 0, momentum > 0, sign, wd, hasWd, a, c, e, mu, negLr);
 }
 
 // ---- gradient norms (torch.nn.utils.clip_grad_norm_) ----
@@ -216,7 +206,7 @@ export function rmspropStepF32(param: usize, grad: usize, squareAvg: usize, grad
 }
 
 // x: [n] f32 → Σ|x|^p in f64 (p = 2: the fused sum of squares, each square rounded to f32 and summed
-// in f64; p = 1: Σ|x|; p = +inf: max|x|, NaN when any x is NaN; other p > 0 through pow in f64).
+// in f64; p = 1: Σ|x|; p = +inf: max|x|, NaN when any x is NaN; other p > 0: f32 powers summed in f64).
 // n may be 0 (gives 0).
 export function normPartialF32(x: usize, n: i32, p: f64): f64 {
   const n4 = n & ~3;
@@ -254,7 +244,9 @@ export function normPartialF32(x: usize, n: i32, p: f64): f64 {
     }
     return s;
   }
+  // f32 pow (the one elementwise pow uses: no second pow in the module), summed in f64
+  const pf = <f32>p;
   let s: f64 = 0;
-  for (; i < n; i++) s += Math.pow(Math.abs(<f64>load<f32>(x + (<usize>i << 2))), p);
+  for (; i < n; i++) s += <f64>Mathf.pow(Mathf.abs(load<f32>(x + (<usize>i << 2))), pf);
   return s;
 }
