@@ -4,6 +4,9 @@
 // parameter's index in group order; paramGroups holding those indices as `params`). A subclass
 // validates its options and updates one parameter with one fused backend kernel (assembly/optim.ts).
 // step() checks everything before it changes anything; parameters without a .grad are skipped.
+// Gradient accumulation needs nothing special: backward() adds into .grad, so k backward() calls on
+// micro-batches (each loss divided by k) and then one step() make one step over the whole batch;
+// zeroGrad() after the step starts the next accumulation.
 import { TesseraError, checkNumber, describe, fail, type ErrorCode } from "../errors.js";
 import { Tensor } from "../tensor/tensor.js";
 import { keep } from "../tensor/scope.js";
@@ -15,8 +18,11 @@ export type ParamState = Record<string, Tensor | number | null>;
 /** A parameter group as the optimizer keeps it: options (mutable: schedulers set `lr`) and params. */
 export type ParamGroup<O> = O & { params: Tensor[]; initialLr?: number };
 
-/** A parameter group as given to the constructor or addParamGroup; missing options take the defaults. */
-export type ParamGroupInput<O> = Partial<O> & { params: Iterable<Tensor> | Tensor };
+/**
+ * A parameter group as given to the constructor or addParamGroup; missing options take the defaults.
+ * initialLr: the lr a scheduler resuming at lastEpoch ≥ 0 starts from (schedulers set it otherwise).
+ */
+export type ParamGroupInput<O> = Partial<O> & { params: Iterable<Tensor> | Tensor; initialLr?: number };
 
 export type Params<O> = Iterable<Tensor> | Iterable<ParamGroupInput<O>>;
 
@@ -70,6 +76,11 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Validates one group's options (on addParamGroup, loadStateDict and every step: `lr` is mutable). */
   protected abstract checkGroup(where: string, group: ParamGroup<O>): void;
 
+  private validateGroup(where: string, group: ParamGroup<O>): void {
+    this.checkGroup(where, group);
+    if (group.initialLr !== undefined) checkNumber(`${where}.initialLr`, group.initialLr, 0);
+  }
+
   /** Creates (or completes, when an option now needs another buffer) one parameter's state. */
   protected abstract prepareState(p: Tensor, group: ParamGroup<O>, state: ParamState | undefined): ParamState;
 
@@ -114,7 +125,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     const full = { ...this.defaults } as ParamGroup<O>;
     for (const [k, v] of Object.entries(group)) if (k !== "params" && v !== undefined) (full as Record<string, unknown>)[k] = Array.isArray(v) ? v.slice() : v;
     full.params = params as Tensor[];
-    this.checkGroup(where, full);
+    this.validateGroup(where, full);
     this.paramGroups.push(full);
   }
 
@@ -128,7 +139,7 @@ export abstract class Optimizer<O extends { lr: number }> {
     const todo: [Tensor, Tensor, ParamGroup<O>][] = [];
     this.paramGroups.forEach((group, gi) => {
       const where = `${this.name}.step(): paramGroups[${gi}]`;
-      this.checkGroup(where, group);
+      this.validateGroup(where, group);
       group.params.forEach((p, i) => {
         if (p.isDisposed) throw new TesseraError("E_DISPOSED", `${where}.params[${i}]: expected a live tensor, received tensor #${p.id} that was disposed`);
         const g = p.grad;
@@ -235,7 +246,7 @@ export abstract class Optimizer<O extends { lr: number }> {
         if (k === "params") continue;
         (next as Record<string, unknown>)[k] = Array.isArray(v) ? v.slice() : v;
       }
-      this.checkGroup(`${where}: paramGroups[${gi}]`, next);
+      this.validateGroup(`${where}: paramGroups[${gi}]`, next);
       return next;
     });
     const incoming: [Tensor, Record<string, unknown>][] = [];
