@@ -24,6 +24,7 @@ export interface AdagradOptions {
 
 export class Adagrad extends Optimizer<AdagradOptions> {
   protected readonly tensorStateKeys = ["sum"] as const;
+  protected readonly requiredStateKeys = ["step", "sum"] as const;
   private readonly args: AdagradStepArgs = { lr: 0, weightDecay: 0, eps: 0, maximize: false };
 
   constructor(params: Params<AdagradOptions>, options: Partial<AdagradOptions> = {}) {

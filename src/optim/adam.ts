@@ -25,6 +25,7 @@ export interface AdamOptions {
 
 class AdamBase extends Optimizer<AdamOptions> {
   protected readonly tensorStateKeys = ["expAvg", "expAvgSq", "maxExpAvgSq"] as const;
+  protected readonly requiredStateKeys = ["step", "expAvg", "expAvgSq"] as const;
   private readonly args: AdamStepArgs;
 
   protected constructor(name: string, params: Params<AdamOptions>, options: Partial<AdamOptions>, weightDecay: number, decoupled: boolean) {

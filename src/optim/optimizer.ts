@@ -90,6 +90,9 @@ export abstract class Optimizer<O extends { lr: number }> {
   /** Names of the state entries that hold tensors (the rest are step counts). */
   protected abstract readonly tensorStateKeys: readonly string[];
 
+  /** Entries every loaded state must have (buffers that options need later are made on demand). */
+  protected abstract readonly requiredStateKeys: readonly string[];
+
   private checkOptionNames(where: string, o: object): void {
     for (const key of Object.keys(o)) {
       if (key !== "params" && key !== "initialLr" && !this.optionNames.has(key)) {
@@ -254,6 +257,9 @@ export abstract class Optimizer<O extends { lr: number }> {
       const p = byIndex.get(Number(key));
       if (p === undefined || String(Number(key)) !== key) bad("E_KEY", `state: expected keys that are parameter indices of paramGroups, received ${JSON.stringify(key)}`);
       if (!isPlainObject(s)) fail("E_TYPE", `${where}: state[${key}]`, "an object of state entries", s);
+      for (const k of this.requiredStateKeys) {
+        if (s[k] === undefined || s[k] === null) bad("E_KEY", `state[${key}]: expected entries ${this.requiredStateKeys.join(", ")}, received none for ${JSON.stringify(k)}`);
+      }
       for (const [k, v] of Object.entries(s)) {
         const arg = `${where}: state[${key}].${k}`;
         if (this.tensorStateKeys.includes(k)) {

@@ -26,6 +26,7 @@ export interface RmspropOptions {
 
 export class RMSprop extends Optimizer<RmspropOptions> {
   protected readonly tensorStateKeys = ["squareAvg", "momentumBuffer", "gradAvg"] as const;
+  protected readonly requiredStateKeys = ["step", "squareAvg"] as const;
   private readonly args: RmspropStepArgs = { lr: 0, alpha: 0, eps: 0, weightDecay: 0, momentum: 0, centered: false, maximize: false };
 
   constructor(params: Params<RmspropOptions>, options: Partial<RmspropOptions> = {}) {

@@ -24,6 +24,7 @@ export interface SgdOptions {
 
 export class SGD extends Optimizer<SgdOptions> {
   protected readonly tensorStateKeys = ["momentumBuffer"] as const;
+  protected readonly requiredStateKeys = [] as const;
   // Momentum buffers allocated but not yet written: their first step sets buf ← g.
   private readonly unwritten = new WeakSet<Tensor>();
   private readonly args: SgdStepArgs = { lr: 0, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, firstStep: false };

@@ -138,6 +138,8 @@ describe("loadStateDict", () => {
     expect(() => opt.loadStateDict({ ...good, state: { 0: { ...good.state[0], exp_avg: null } } })).toThrow(code("E_KEY", /exp_avg/));
     expect(() => opt.loadStateDict({ ...good, paramGroups: [{ ...good.paramGroups[0], lr: -1 }] })).toThrow(code("E_RANGE", /lr/));
     expect(() => opt.loadStateDict({ ...good, paramGroups: [{ ...good.paramGroups[0], momentum: 0.9 }] })).toThrow(code("E_KEY", /momentum/));
+    expect(() => opt.loadStateDict({ ...good, state: { 0: { step: 1, expAvg: good.state[0].expAvg } } })).toThrow(code("E_KEY", /expAvgSq/));
+    expect(() => opt.loadStateDict({ ...good, state: { 0: { ...good.state[0], step: -1 } } })).toThrow(code("E_RANGE", /step/));
     expect(() => opt.loadStateDict(null as never)).toThrow(code("E_TYPE"));
     // after all that, the optimizer still has its own state and options
     expect(opt.state.get(ps[0])!.step).toBe(1);
