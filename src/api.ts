@@ -10,3 +10,4 @@ export { setDevice, getDevice } from "./backend/device.js";
 export * from "./tokenizers/index.js";
 export * from "./tensor/index.js";
 export * as nn from "./nn/index.js";
+export * as io from "./io/index.js";
