@@ -11,3 +11,4 @@ export * from "./tokenizers/index.js";
 export * from "./tensor/index.js";
 export * as nn from "./nn/index.js";
 export * as io from "./io/index.js";
+export * as data from "./data/index.js";
