@@ -11,6 +11,7 @@ import { noGrad } from "../tensor/autograd.js";
 import { tidy } from "../tensor/scope.js";
 import { Generator, defaultGenerator } from "../tensor/random.js";
 import { fmt } from "../tensor/shape.js";
+import { defaultCollate } from "./collate.js";
 
 /** A map-style dataset: `length` items, item i from get(i) (PyTorch's __len__ / __getitem__). */
 export interface Dataset<T = unknown, B = unknown> {
@@ -118,9 +119,11 @@ export class Subset<T> implements Dataset<T> {
     return this.dataset.get(this.indices[checkIndex("Subset.get", index, this.indices.length)]);
   }
 
+  /** The underlying dataset's getBatch, or its samples through defaultCollate. */
   getBatch(indices: readonly number[]): unknown {
-    if (typeof this.dataset.getBatch !== "function") throw new TesseraError("E_STATE", "Subset.getBatch: the underlying dataset has no getBatch");
-    return this.dataset.getBatch(indices.map((i) => this.indices[checkIndex("Subset.getBatch", i, this.indices.length)]));
+    const picked = indices.map((i) => this.indices[checkIndex("Subset.getBatch", i, this.indices.length)]);
+    if (typeof this.dataset.getBatch === "function") return this.dataset.getBatch(picked);
+    return defaultCollate(picked.map((i) => this.dataset.get(i)));
   }
 }
 

@@ -211,6 +211,11 @@ describe("randomSplit and Subset (torch.utils.data.random_split)", () => {
     expect(randomSplit(items, [0.34, 0.33, 0.33], { seed: 1 }).map((s) => s.length)).toEqual([4, 3, 3]);
     expect(randomSplit(items, [5, 5], { seed: 2 }).map((s) => s.length)).toEqual([5, 5]);
     expect(a.get(0)).toBe(a.indices[0]);
+    // subsets batch through the parent's getBatch, or collate its samples
+    expect([...new DataLoader(a, { batchSize: 7 })].map((t) => Array.from((t as Tensor).data()))).toEqual([a.indices]);
+    const td = new TensorDataset(arange(0, 10, 1, { dtype: "float32" }));
+    const [sub] = randomSplit(td, [10], { seed: 3 });
+    expect(Array.from(([...new DataLoader(sub, { batchSize: 10 })][0] as Tensor[])[0].data())).toEqual(sub.indices);
     expect(() => randomSplit(items, [5, 6])).toThrow(code("E_VALUE"));
     expect(() => randomSplit(items, [-1, 11])).toThrow(code("E_VALUE"));
     expect(() => randomSplit(items, [])).toThrow(code("E_TYPE"));
