@@ -1,10 +1,12 @@
 // Fuzzing the safetensors loader: thousands of seeded mutations of real files (PyTorch's LSTM + Linear
-// state dict and the all-dtypes fixture, both from make_safetensors_fixtures.py): bit flips,
-// truncations and appended bytes, header-length edits, byte edits inside the JSON, and structural
+// state dict and the all-dtypes fixture, both from make_safetensors_fixtures.py): bit flips (anywhere,
+// and in the data only), truncations, appended bytes, header-length edits, byte edits inside the JSON,
+// and structural
 // header edits re-serialised with an honest length (negative / fractional / huge / swapped /
 // overlapping offsets, unknown or wrong dtypes, odd shapes, deep JSON, bad metadata). Every case must
 // load or throw TesseraError E_FORMAT — never a RangeError, trap or hang — within a time budget, and
-// a failed load must leave memory() exactly as it was. Set FUZZ_SEED to replay another seed.
+// a failed load must leave memory() exactly as it was (and WASM memory must not balloon). Set
+// FUZZ_SEED / FUZZ_CASES to replay another seed or run longer.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { io, memory, TesseraError } from "../../src/index.js";
@@ -86,6 +88,13 @@ const mutations: Record<string, Mutation> = {
     }
     return out;
   },
+  dataBitFlips(bytes, r) {
+    // flips in the tensor data only: the file stays valid unless an I64 leaves int32
+    const out = bytes.slice();
+    const start = 8 + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    for (let i = 1 + int(r, 16); i > 0 && start < out.length; i--) out[start + int(r, out.length - start)] ^= 1 << int(r, 8);
+    return out;
+  },
   truncate(bytes, r) {
     return bytes.slice(0, int(r, bytes.length));
   },
@@ -143,6 +152,7 @@ describe("safetensors loader fuzz", () => {
     const stats: Record<string, { loaded: number; rejected: number; maxMs: number }> = {};
     const reasons = new Map<string, number>();
     let slowest = 0;
+    const wasmStart = memory().wasmBytes;
     for (let i = 0; i < CASES; i++) {
       const kind = kinds[i % kinds.length];
       const base = bases[int(r, bases.length)];
@@ -178,6 +188,10 @@ describe("safetensors loader fuzz", () => {
     const rejected = Object.values(stats).reduce((n, s) => n + s.rejected, 0);
     console.log(`safetensors fuzz, seed ${SEED}: ${CASES} cases, ${CASES - rejected} loaded, ${rejected} rejected with E_FORMAT, slowest ${slowest.toFixed(1)} ms`);
     for (const [kind, s] of Object.entries(stats)) console.log(`  ${kind.padEnd(16)} loaded ${String(s.loaded).padStart(5)}  rejected ${String(s.rejected).padStart(5)}  max ${s.maxMs.toFixed(1)} ms`);
+    // no huge allocation: WASM memory may only grow by about what the largest file loads into
+    const growth = memory().wasmBytes - wasmStart;
+    console.log(`  WASM memory grew by ${growth} bytes`);
+    expect(growth).toBeLessThanOrEqual(4 * 1024 * 1024);
     console.log(`  ${reasons.size} distinct rejection messages; most common:`);
     for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`    ${String(n).padStart(5)}  ${reason}`);
     // every mutation family must exercise the error paths, and bit flips in the data must still load
