@@ -1,9 +1,8 @@
 // Fuzzing the safetensors loader: thousands of seeded mutations of real files (PyTorch's LSTM + Linear
 // state dict and the all-dtypes fixture, both from make_safetensors_fixtures.py): bit flips (anywhere,
 // and in the data only), truncations, appended bytes, header-length edits, byte edits inside the JSON,
-// and structural
-// header edits re-serialised with an honest length (negative / fractional / huge / swapped /
-// overlapping offsets, unknown or wrong dtypes, odd shapes, deep JSON, bad metadata). Every case must
+// and structural header edits re-serialised with an honest length (negative / fractional / huge /
+// swapped / overlapping offsets, unknown or wrong dtypes, odd shapes, deep JSON, bad metadata). Every case must
 // load or throw TesseraError E_FORMAT — never a RangeError, trap or hang — within a time budget, and
 // a failed load must leave memory() exactly as it was (and WASM memory must not balloon). Set
 // FUZZ_SEED / FUZZ_CASES to replay another seed or run longer.
