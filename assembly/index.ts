@@ -13,3 +13,4 @@ export * from "./norm";
 export * from "./loss";
 export * from "./dropout";
 export * from "./jobs";
+export * from "./optim";

@@ -35,6 +35,51 @@ export interface GemmArgs {
   accumulate: boolean;
 }
 
+/** One SGD step (torch.optim.SGD); firstStep: the momentum buffer is created (buf ← g). */
+export interface SgdStepArgs {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  maximize: boolean;
+  firstStep: boolean;
+}
+
+/** One Adam / AdamW step; biasCorrection1/2 = 1 − β1^t, 1 − β2^t for this step t ≥ 1. */
+export interface AdamStepArgs {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** AdamW: param ← param·(1 − lr·wd) before the update, instead of g ← g + wd·param. */
+  decoupled: boolean;
+  amsgrad: boolean;
+  maximize: boolean;
+  biasCorrection1: number;
+  biasCorrection2: number;
+}
+
+/** One Adagrad step; lr is this step's decayed rate lr / (1 + (t − 1)·lrDecay). */
+export interface AdagradStepArgs {
+  lr: number;
+  weightDecay: number;
+  eps: number;
+  maximize: boolean;
+}
+
+/** One RMSprop step (torch.optim.RMSprop). */
+export interface RmspropStepArgs {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  centered: boolean;
+  maximize: boolean;
+}
+
 export interface Backend {
   /** The device name users see as `t.device` ("cpu", "webgpu", …). */
   readonly device: string;
@@ -141,4 +186,22 @@ export interface Backend {
   nllLossBackward(targets: Handle, weight: Handle | null, dLoss: Handle, dx: Handle, rows: number, cols: number, ignoreIndex: number): void;
   /** mask[i] ∈ {0, 1/(1−p)} from a counter-based generator of (seed, i); y = x·mask. */
   dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void;
+
+  // ---- optimizers: one fused in-place update of one parameter's buffer per call ----
+  /** param, grad: [n]; momentumBuffer: [n] (null when momentum = 0; written whole on firstStep). */
+  sgdStep(param: Handle, grad: Handle, momentumBuffer: Handle | null, n: number, args: SgdStepArgs): void;
+  /** param, grad, expAvg, expAvgSq: [n]; maxExpAvgSq: [n] with amsgrad, else null. */
+  adamStep(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, maxExpAvgSq: Handle | null, n: number,
+    args: AdamStepArgs): void;
+  /** param, grad, sum: [n]. */
+  adagradStep(param: Handle, grad: Handle, sum: Handle, n: number, args: AdagradStepArgs): void;
+  /** param, grad, squareAvg: [n]; gradAvg: [n] when centered, else null; momentumBuffer: [n] when momentum > 0, else null. */
+  rmspropStep(param: Handle, grad: Handle, squareAvg: Handle, gradAvg: Handle | null, momentumBuffer: Handle | null,
+    n: number, args: RmspropStepArgs): void;
+  /**
+   * Σ|x|^p over x[0..n) as a host number in float64 (p = 2: fused sum of squares; p = Infinity:
+   * max|x|, NaN when any element is NaN; any p > 0). Gradient clipping needs it on the host; only
+   * where syncRead.
+   */
+  normPartial(x: Handle, n: number, p: number): number;
 }

@@ -5,7 +5,7 @@
 // interface) before WebGPU uses it. The op suites do not trust it: their references are float64
 // code in the tests. Contract violations (a foreign or freed handle, an index out of range) throw
 // a plain Error, so a bug in an op shows up here instead of reading garbage.
-import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp } from "../../src/backend/backend.js";
+import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp, SgdStepArgs, AdamStepArgs, AdagradStepArgs, RmspropStepArgs } from "../../src/backend/backend.js";
 
 class RefBuffer {
   readonly f32: Float32Array;
@@ -623,5 +623,79 @@ export class ReferenceBackend implements Backend {
       ms[k] = u >= pf ? scale : 0;
       ys[k] = xs[k] * ms[k];
     }
+  }
+
+  // ---- optimizers: torch's update formulas in float64, each state value rounded to float32 ----
+
+  sgdStep(param: Handle, grad: Handle, momentumBuffer: Handle | null, n: number, a: SgdStepArgs): void {
+    const ps = this.f(param, n, "sgdStep param"), gs = this.f(grad, n, "sgdStep grad");
+    const bs = a.momentum !== 0 ? this.f(momentumBuffer!, n, "sgdStep momentumBuffer") : null;
+    for (let k = 0; k < n; k++) {
+      let g = (a.maximize ? -1 : 1) * gs[k] + a.weightDecay * ps[k];
+      if (bs) {
+        bs[k] = a.firstStep ? g : a.momentum * bs[k] + (1 - a.dampening) * g;
+        g = a.nesterov ? g + a.momentum * bs[k] : bs[k];
+      }
+      ps[k] = ps[k] - a.lr * g;
+    }
+  }
+
+  adamStep(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, maxExpAvgSq: Handle | null, n: number, a: AdamStepArgs): void {
+    const ps = this.f(param, n, "adamStep param"), gs = this.f(grad, n, "adamStep grad");
+    const ms = this.f(expAvg, n, "adamStep expAvg"), vs = this.f(expAvgSq, n, "adamStep expAvgSq");
+    const mx = a.amsgrad ? this.f(maxExpAvgSq!, n, "adamStep maxExpAvgSq") : null;
+    for (let k = 0; k < n; k++) {
+      let p = ps[k];
+      let g = (a.maximize ? -1 : 1) * gs[k];
+      if (!a.decoupled) g += a.weightDecay * p;
+      else p *= 1 - a.lr * a.weightDecay;
+      ms[k] = a.beta1 * ms[k] + (1 - a.beta1) * g;
+      vs[k] = a.beta2 * vs[k] + (1 - a.beta2) * g * g;
+      let v = vs[k];
+      if (mx) v = mx[k] = Math.max(mx[k], v);
+      ps[k] = p - (a.lr / a.biasCorrection1) * ms[k] / (Math.sqrt(v) / Math.sqrt(a.biasCorrection2) + a.eps);
+    }
+  }
+
+  adagradStep(param: Handle, grad: Handle, sum: Handle, n: number, a: AdagradStepArgs): void {
+    const ps = this.f(param, n, "adagradStep param"), gs = this.f(grad, n, "adagradStep grad"), ss = this.f(sum, n, "adagradStep sum");
+    for (let k = 0; k < n; k++) {
+      const g = (a.maximize ? -1 : 1) * gs[k] + a.weightDecay * ps[k];
+      ss[k] = ss[k] + g * g;
+      ps[k] = ps[k] - a.lr * g / (Math.sqrt(ss[k]) + a.eps);
+    }
+  }
+
+  rmspropStep(param: Handle, grad: Handle, squareAvg: Handle, gradAvg: Handle | null, momentumBuffer: Handle | null,
+    n: number, a: RmspropStepArgs): void {
+    const ps = this.f(param, n, "rmspropStep param"), gs = this.f(grad, n, "rmspropStep grad");
+    const sq = this.f(squareAvg, n, "rmspropStep squareAvg");
+    const ga = a.centered ? this.f(gradAvg!, n, "rmspropStep gradAvg") : null;
+    const bs = a.momentum > 0 ? this.f(momentumBuffer!, n, "rmspropStep momentumBuffer") : null;
+    for (let k = 0; k < n; k++) {
+      const g = (a.maximize ? -1 : 1) * gs[k] + a.weightDecay * ps[k];
+      sq[k] = a.alpha * sq[k] + (1 - a.alpha) * g * g;
+      let avg: number;
+      if (ga) {
+        ga[k] = a.alpha * ga[k] + (1 - a.alpha) * g;
+        avg = Math.sqrt(sq[k] - ga[k] * ga[k]);
+      } else avg = Math.sqrt(sq[k]);
+      avg += a.eps;
+      if (bs) {
+        bs[k] = a.momentum * bs[k] + g / avg;
+        ps[k] = ps[k] - a.lr * bs[k];
+      } else ps[k] = ps[k] - a.lr * g / avg;
+    }
+  }
+
+  normPartial(x: Handle, n: number, p: number): number {
+    const xs = this.f(x, n, "normPartial x");
+    let acc = 0;
+    for (let k = 0; k < n; k++) {
+      const v = Math.abs(xs[k]);
+      if (p === Infinity) acc = Number.isNaN(v) || Number.isNaN(acc) ? NaN : Math.max(acc, v);
+      else acc += v ** p;
+    }
+    return acc;
   }
 }

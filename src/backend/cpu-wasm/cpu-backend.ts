@@ -5,7 +5,9 @@
 import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
-import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp } from "../backend.js";
+import type {
+  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+} from "../backend.js";
 import { gemm } from "./gemm.js";
 
 export class CpuBackend implements Backend {
@@ -215,5 +217,31 @@ export class CpuBackend implements Backend {
 
   dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void {
     this.ex.dropoutForwardF32(x as number, y as number, mask as number, n, p, seedLo, seedHi);
+  }
+
+  // ---- optimizers ----
+  sgdStep(param: Handle, grad: Handle, momentumBuffer: Handle | null, n: number, a: SgdStepArgs): void {
+    this.ex.sgdStepF32(param as number, grad as number, (momentumBuffer ?? 0) as number, n, a.lr, a.momentum, a.dampening,
+      a.weightDecay, a.nesterov ? 1 : 0, a.maximize ? 1 : 0, a.firstStep ? 1 : 0);
+  }
+
+  adamStep(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, maxExpAvgSq: Handle | null, n: number, a: AdamStepArgs): void {
+    this.ex.adamStepF32(param as number, grad as number, expAvg as number, expAvgSq as number, (maxExpAvgSq ?? 0) as number, n,
+      a.lr, a.beta1, a.beta2, a.eps, a.weightDecay, a.decoupled ? 1 : 0, a.amsgrad ? 1 : 0, a.maximize ? 1 : 0,
+      a.biasCorrection1, a.biasCorrection2);
+  }
+
+  adagradStep(param: Handle, grad: Handle, sum: Handle, n: number, a: AdagradStepArgs): void {
+    this.ex.adagradStepF32(param as number, grad as number, sum as number, n, a.lr, a.weightDecay, a.eps, a.maximize ? 1 : 0);
+  }
+
+  rmspropStep(param: Handle, grad: Handle, squareAvg: Handle, gradAvg: Handle | null, momentumBuffer: Handle | null,
+    n: number, a: RmspropStepArgs): void {
+    this.ex.rmspropStepF32(param as number, grad as number, squareAvg as number, (gradAvg ?? 0) as number,
+      (momentumBuffer ?? 0) as number, n, a.lr, a.alpha, a.eps, a.weightDecay, a.momentum, a.centered ? 1 : 0, a.maximize ? 1 : 0);
+  }
+
+  normPartial(x: Handle, n: number, p: number): number {
+    return this.ex.normPartialF32(x as number, n, p);
   }
 }

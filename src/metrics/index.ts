@@ -1,0 +1,3 @@
+// Evaluation metrics with scikit-learn's names and semantics (re-exports only).
+export { accuracyScore, precisionScore, recallScore, f1Score, fbetaScore, precisionRecallFscoreSupport, confusionMatrix } from "./classification.js";
+export type { Label, LabelArray, Average, ZeroDivision, PrfOptions, PrfResult, SampleWeightOption } from "./classification.js";
