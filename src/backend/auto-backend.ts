@@ -6,7 +6,9 @@
 // move counted (autoStats); results stay where they were made until read. Tensors on "auto" are one
 // device to the op layer (sameBackend never sees a mix), so autograd needs no cross-device edges.
 import { TesseraError } from "../errors.js";
-import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp } from "./backend.js";
+import type {
+  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+} from "./backend.js";
 
 export interface AutoThresholds {
   /** Elementwise, layout, reductions, row kernels: run on the GPU from this many elements. */
@@ -300,5 +302,36 @@ export class AutoBackend implements Backend {
 
   dropoutForward(x: Handle, y: Handle, mask: Handle, n: number, p: number, seedLo: number, seedHi: number): void {
     this.ew(n, [x], [y, mask], (be, m) => be.dropoutForward(m(x)!, m(y)!, m(mask)!, n, p, seedLo, seedHi));
+  }
+
+  // ---- optimizers: the parameter and its state are read and written ----
+  sgdStep(param: Handle, grad: Handle, momentumBuffer: Handle | null, n: number, args: SgdStepArgs): void {
+    const buf = args.momentum === 0 ? null : momentumBuffer;
+    this.ew(n, [grad, param, args.firstStep ? null : buf], [param, buf], (be, m) => be.sgdStep(m(param)!, m(grad)!, m(buf), n, args));
+  }
+
+  adamStep(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, maxExpAvgSq: Handle | null, n: number, args: AdamStepArgs): void {
+    const max = args.amsgrad ? maxExpAvgSq : null;
+    this.ew(n, [grad, param, expAvg, expAvgSq, max], [param, expAvg, expAvgSq, max],
+      (be, m) => be.adamStep(m(param)!, m(grad)!, m(expAvg)!, m(expAvgSq)!, m(max), n, args));
+  }
+
+  adagradStep(param: Handle, grad: Handle, sum: Handle, n: number, args: AdagradStepArgs): void {
+    this.ew(n, [grad, param, sum], [param, sum], (be, m) => be.adagradStep(m(param)!, m(grad)!, m(sum)!, n, args));
+  }
+
+  rmspropStep(param: Handle, grad: Handle, squareAvg: Handle, gradAvg: Handle | null, momentumBuffer: Handle | null,
+    n: number, args: RmspropStepArgs): void {
+    const ga = args.centered ? gradAvg : null, buf = args.momentum > 0 ? momentumBuffer : null;
+    this.ew(n, [grad, param, squareAvg, ga, buf], [param, squareAvg, ga, buf],
+      (be, m) => be.rmspropStep(m(param)!, m(grad)!, m(squareAvg)!, m(ga), m(buf), n, args));
+  }
+
+  normPartial(x: Handle, n: number, p: number): number {
+    const b = this.buf(x);
+    if (!b.cpuValid && b.gpuValid) {
+      throw new TesseraError("E_DEVICE", "normPartial (clipGradNorm_): expected gradients the CPU holds, received ones the auto device computed on the GPU");
+    }
+    return this.cpuBackend().normPartial(this.handleOn(b, "cpu"), n, p);
   }
 }

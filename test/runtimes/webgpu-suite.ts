@@ -1,6 +1,7 @@
 // Deno entry of the WebGPU test run (started by test/runtimes/webgpu.test.ts): the op suites of
 // test/ops on the devices named in TESSERA_TEST_DEVICES (webgpu), through the vitest-shaped shim,
-// then the GPT-like training step (test/runtimes/webgpu-train.ts) on the GPU and the CPU, and the
+// then the GPT-like training step (test/runtimes/webgpu-train.ts) on the GPU and the CPU, the
+// optimizers against torch (webgpu-optim.ts), and the
 // error handling (webgpu-errors.ts, last: it loses the device). Prints a
 // line per test and, last, one JSON line with the tally (or with `ran: false` and the reason when
 // there is no adapter). Arguments: file name filters (e.g. `softmax loss`) to run a subset.
@@ -22,6 +23,7 @@ const files = [...Deno.readDirSync(new URL("test/ops/", root))].map((e) => e.nam
   .sort();
 for (const f of files) await import(new URL(`test/ops/${f}`, root).href);
 if (filters.length === 0 || filters.includes("train")) await import(new URL("test/runtimes/webgpu-train.ts", root).href);
+if (filters.length === 0 || filters.includes("optim")) await import(new URL("test/runtimes/webgpu-optim.ts", root).href);
 // Last: its final test loses the device.
 if (filters.length === 0 || filters.includes("errors")) await import(new URL("test/runtimes/webgpu-errors.ts", root).href);
 

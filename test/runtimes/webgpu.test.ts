@@ -1,7 +1,7 @@
 // The op suites (test/ops) on the webgpu and auto devices, a GPT-like training step and the error
-// handling of the webgpu device: Deno, whose
-// navigator.gpu finds Mesa's lavapipe (installed by scripts/ensure-system-deps.mjs during npm
-// test), runs test/runtimes/webgpu-suite.ts with the suites' vitest calls mapped to a small shim.
+// handling of the webgpu device: Deno, whose navigator.gpu finds Mesa's lavapipe (installed by
+// scripts/ensure-system-deps.mjs during npm test), runs test/runtimes/webgpu-suite.ts with the
+// suites' vitest calls mapped to a small shim.
 // Without an adapter (no Vulkan driver, not Linux, no Deno) the suite is reported skipped with the
 // reason, never silently passed. Reads the TypeScript sources directly (no build needed).
 import { describe, expect, it } from "vitest";

@@ -46,6 +46,10 @@ export const KERNELS = {
   keptWeight: { family: "loss" },
   nllLossBackward: { family: "loss" },
   dropoutForward: { family: "dropout" },
+  sgdStep: { family: "optim" },
+  adamStep: { family: "optim" },
+  adagradStep: { family: "optim" },
+  rmspropStep: { family: "optim" },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;

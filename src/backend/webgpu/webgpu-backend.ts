@@ -5,7 +5,9 @@
 // is reported at the next read as E_RANGE), since the host cannot look at device data synchronously.
 import { TesseraError } from "../../errors.js";
 import { Binary, Reduce, Unary } from "../../runtime/abi.js";
-import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp } from "../backend.js";
+import type {
+  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+} from "../backend.js";
 import { GpuBuffer, GpuContext, type GpuStats, type ParamWriter } from "./context.js";
 import { mergeDims, mergeBroadcastDims, mayOverlap } from "./strides.js";
 
@@ -286,5 +288,41 @@ export class WebGpuBackend implements Backend {
     const pf = Math.fround(p);
     const scale = pf < 1 ? Math.fround(1 / Math.fround(1 - pf)) : 0; // the CPU kernel's float32 arithmetic
     this.ctx.dispatch("dropoutForward", [this.b(x), this.b(y), this.b(mask)], (w) => w.u(n).f(pf).f(scale).u(seedLo).u(seedHi), groupsFor(n));
+  }
+
+  // ---- optimizers (the CPU kernels' float32 constants: products formed in float64, rounded once) ----
+  sgdStep(param: Handle, grad: Handle, momentumBuffer: Handle | null, n: number, a: SgdStepArgs): void {
+    if (n === 0) return;
+    const mode = a.momentum === 0 ? 0 : a.firstStep ? 1 : 2;
+    this.ctx.dispatch("sgdStep", [this.b(grad), this.b(param), this.b(mode === 0 ? null : momentumBuffer)],
+      (w) => w.u(n).u(mode).u(a.nesterov ? 1 : 0).u(a.weightDecay !== 0 ? 1 : 0).f(a.maximize ? -1 : 1).f(a.weightDecay)
+        .f(a.momentum).f(1 - a.dampening).f(-a.lr), groupsFor(n));
+  }
+
+  adamStep(param: Handle, grad: Handle, expAvg: Handle, expAvgSq: Handle, maxExpAvgSq: Handle | null, n: number, a: AdamStepArgs): void {
+    if (n === 0) return;
+    this.ctx.dispatch("adamStep", [this.b(grad), this.b(param), this.b(expAvg), this.b(expAvgSq), this.b(a.amsgrad ? maxExpAvgSq : null)],
+      (w) => w.u(n).u(a.amsgrad ? 1 : 0).u(!a.decoupled && a.weightDecay !== 0 ? 1 : 0).u(a.decoupled ? 1 : 0)
+        .f(a.maximize ? -1 : 1).f(a.weightDecay).f(1 - a.lr * a.weightDecay).f(a.beta1).f(1 - a.beta1).f(a.beta2).f(1 - a.beta2)
+        .f(Math.sqrt(a.biasCorrection2)).f(a.eps).f(-(a.lr / a.biasCorrection1)), groupsFor(n));
+  }
+
+  adagradStep(param: Handle, grad: Handle, sum: Handle, n: number, a: AdagradStepArgs): void {
+    if (n === 0) return;
+    this.ctx.dispatch("adagradStep", [this.b(grad), this.b(param), this.b(sum)],
+      (w) => w.u(n).u(a.weightDecay !== 0 ? 1 : 0).f(a.maximize ? -1 : 1).f(a.weightDecay).f(a.eps).f(-a.lr), groupsFor(n));
+  }
+
+  rmspropStep(param: Handle, grad: Handle, squareAvg: Handle, gradAvg: Handle | null, momentumBuffer: Handle | null,
+    n: number, a: RmspropStepArgs): void {
+    if (n === 0) return;
+    const hasMomentum = a.momentum > 0;
+    this.ctx.dispatch("rmspropStep", [this.b(grad), this.b(param), this.b(squareAvg), this.b(a.centered ? gradAvg : null), this.b(hasMomentum ? momentumBuffer : null)],
+      (w) => w.u(n).u(a.centered ? 1 : 0).u(hasMomentum ? 1 : 0).u(a.weightDecay !== 0 ? 1 : 0).f(a.maximize ? -1 : 1).f(a.weightDecay)
+        .f(a.alpha).f(1 - a.alpha).f(a.eps).f(a.momentum).f(-a.lr), groupsFor(n));
+  }
+
+  normPartial(): number {
+    throw new TesseraError("E_DEVICE", `normPartial (clipGradNorm_): expected a device that can be read synchronously, received ${this.label}; the norm has to reach the host in the middle of the call`);
   }
 }
