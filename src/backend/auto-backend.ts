@@ -7,7 +7,7 @@
 // device to the op layer (sameBackend never sees a mix), so autograd needs no cross-device edges.
 import { TesseraError } from "../errors.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
 } from "./backend.js";
 
 export interface AutoThresholds {
@@ -333,5 +333,18 @@ export class AutoBackend implements Backend {
       throw new TesseraError("E_DEVICE", "normPartial (clipGradNorm_): expected gradients the CPU holds, received ones the auto device computed on the GPU");
     }
     return this.cpuBackend().normPartial(this.handleOn(b, "cpu"), n, p);
+  }
+
+  // ---- attention: the work is the multiply-adds of its products ----
+  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
+    const macs = a.batch * a.tq * a.tk * (a.d + a.dv);
+    this.run(Math.max(macs, 1), this.thresholds.macs, [q, k, v, keyMask], [out, probs],
+      (be, m) => be.attentionForward(m(q)!, m(k)!, m(v)!, m(keyMask), m(out)!, m(probs)!, a));
+  }
+
+  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
+    const macs = 2 * a.batch * a.tq * a.tk * (a.d + a.dv);
+    this.run(Math.max(macs, 1), this.thresholds.macs, [q, k, v, probs, dOut], [dq, dk, dv],
+      (be, m) => be.attentionBackward(m(q)!, m(k)!, m(v)!, m(probs)!, m(dOut)!, m(dq)!, m(dk)!, m(dv)!, a));
   }
 }

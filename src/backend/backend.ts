@@ -80,6 +80,25 @@ export interface RmspropStepArgs {
   maximize: boolean;
 }
 
+/**
+ * Scaled dot-product attention (torch.nn.functional.scaled_dot_product_attention) over `batch`
+ * independent items (batch·heads of a multi-head layer): q [batch, tq, d], k [batch, tk, d],
+ * v [batch, tk, dv].
+ */
+export interface AttentionArgs {
+  batch: number;
+  /** Items that share one row of the key padding mask: item b reads row ⌊b / heads⌋. */
+  heads: number;
+  tq: number;
+  tk: number;
+  d: number;
+  dv: number;
+  /** Multiplies q·kᵀ (torch's default 1/√d is the op's choice, not the backend's). */
+  scale: number;
+  /** Query i sees keys j ≤ i (torch's is_causal: the top-left triangle). */
+  causal: boolean;
+}
+
 export interface Backend {
   /** The device name users see as `t.device` ("cpu", "webgpu", …). */
   readonly device: string;
@@ -204,4 +223,14 @@ export interface Backend {
    * where syncRead.
    */
   normPartial(x: Handle, n: number, p: number): number;
+
+  // ---- attention ----
+  /**
+   * probs [batch, tq, tk] ← softmax over keys of scale·q·kᵀ with masked keys at −∞ (causal, and
+   * keyMask: int32 [batch / heads, tk], 0 = padding, or null); out [batch, tq, dv] ← probs·v. A row
+   * whose keys are all masked is NaN (torch). probs is kept for the backward.
+   */
+  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void;
+  /** dq, dk, dv (shaped like q, k, v) from dOut [batch, tq, dv] and the forward's probs. */
+  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void;
 }

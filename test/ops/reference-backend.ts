@@ -5,7 +5,7 @@
 // interface) before WebGPU uses it. The op suites do not trust it: their references are float64
 // code in the tests. Contract violations (a foreign or freed handle, an index out of range) throw
 // a plain Error, so a bug in an op shows up here instead of reading garbage.
-import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp, SgdStepArgs, AdamStepArgs, AdagradStepArgs, RmspropStepArgs } from "../../src/backend/backend.js";
+import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp, SgdStepArgs, AdamStepArgs, AdagradStepArgs, RmspropStepArgs, AttentionArgs } from "../../src/backend/backend.js";
 
 class RefBuffer {
   readonly f32: Float32Array;
@@ -697,5 +697,69 @@ export class ReferenceBackend implements Backend {
       else acc += v ** p;
     }
     return acc;
+  }
+
+  // ---- attention ----
+  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
+    const { batch, heads, tq, tk, d, dv } = a;
+    const Q = this.f(q, batch * tq * d, "attentionForward q"), K = this.f(k, batch * tk * d, "attentionForward k");
+    const V = this.f(v, batch * tk * dv, "attentionForward v");
+    const M = keyMask === null ? null : this.i(keyMask, Math.ceil(batch / heads) * tk, "attentionForward keyMask");
+    const O = this.f(out, batch * tq * dv, "attentionForward out"), P = this.f(probs, batch * tq * tk, "attentionForward probs");
+    const s = new Float64Array(tk);
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < tq; i++) {
+        let m = -Infinity;
+        for (let j = 0; j < tk; j++) {
+          let dot = 0;
+          for (let e = 0; e < d; e++) dot += Q[(b * tq + i) * d + e] * K[(b * tk + j) * d + e];
+          const masked = (a.causal && j > i) || (M !== null && M[Math.floor(b / heads) * tk + j] === 0);
+          s[j] = masked ? -Infinity : f32(a.scale) * dot;
+          m = Math.max(m, s[j]);
+        }
+        let z = 0;
+        for (let j = 0; j < tk; j++) z += Math.exp(s[j] - m); // all masked: −∞ − −∞ = NaN, as torch
+        for (let j = 0; j < tk; j++) P[(b * tq + i) * tk + j] = s[j] = Math.exp(s[j] - m) / z;
+        for (let e = 0; e < dv; e++) {
+          let acc = 0;
+          for (let j = 0; j < tk; j++) acc += s[j] * V[(b * tk + j) * dv + e];
+          O[(b * tq + i) * dv + e] = acc;
+        }
+      }
+    }
+  }
+
+  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
+    const { batch, tq, tk, d } = a;
+    const Q = this.f(q, batch * tq * d, "attentionBackward q"), K = this.f(k, batch * tk * d, "attentionBackward k");
+    const V = this.f(v, batch * tk * a.dv, "attentionBackward v"), P = this.f(probs, batch * tq * tk, "attentionBackward probs");
+    const G = this.f(dOut, batch * tq * a.dv, "attentionBackward dOut");
+    const DQ = this.f(dq, batch * tq * d, "attentionBackward dq"), DK = this.f(dk, batch * tk * d, "attentionBackward dk");
+    const DV = this.f(dv, batch * tk * a.dv, "attentionBackward dv");
+    const dQ = new Float64Array(batch * tq * d), dK = new Float64Array(batch * tk * d), dV = new Float64Array(batch * tk * a.dv);
+    const dS = new Float64Array(tk);
+    for (let b = 0; b < batch; b++) {
+      for (let i = 0; i < tq; i++) {
+        const row = (b * tq + i) * tk;
+        let dot = 0;
+        for (let j = 0; j < tk; j++) {
+          let dp = 0; // dProbs = dOut·vᵀ
+          for (let e = 0; e < a.dv; e++) dp += G[(b * tq + i) * a.dv + e] * V[(b * tk + j) * a.dv + e];
+          dS[j] = dp;
+          dot += dp * P[row + j];
+        }
+        for (let j = 0; j < tk; j++) {
+          const ds = f32(a.scale) * P[row + j] * (dS[j] - dot);
+          for (let e = 0; e < d; e++) {
+            dQ[(b * tq + i) * d + e] += ds * K[(b * tk + j) * d + e];
+            dK[(b * tk + j) * d + e] += ds * Q[(b * tq + i) * d + e];
+          }
+          for (let e = 0; e < a.dv; e++) dV[(b * tk + j) * a.dv + e] += P[row + j] * G[(b * tq + i) * a.dv + e];
+        }
+      }
+    }
+    DQ.set(dQ);
+    DK.set(dK);
+    DV.set(dV);
   }
 }

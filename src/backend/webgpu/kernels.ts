@@ -50,6 +50,8 @@ export const KERNELS = {
   adamStep: { family: "optim" },
   adagradStep: { family: "optim" },
   rmspropStep: { family: "optim" },
+  attentionSoftmaxRows: { family: "attention" },
+  attentionSoftmaxBackwardRows: { family: "attention" },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;

@@ -6,7 +6,7 @@
 import { TesseraError } from "../../errors.js";
 import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
 } from "../backend.js";
 import { GpuBuffer, GpuContext, type GpuStats, type ParamWriter } from "./context.js";
 import { mergeDims, mergeBroadcastDims, mayOverlap } from "./strides.js";
@@ -324,5 +324,39 @@ export class WebGpuBackend implements Backend {
 
   normPartial(): number {
     throw new TesseraError("E_DEVICE", `normPartial (clipGradNorm_): expected a device that can be read synchronously, received ${this.label}; the norm has to reach the host in the middle of the call`);
+  }
+
+  // ---- attention: gemm for the products, attention.wgsl for the masked softmax and its backward ----
+  private attnGemm(a: Handle, b: Handle, c: Handle, m: number, n: number, k: number, batch: number, transA: boolean, transB: boolean): void {
+    this.gemm({ a, b, c, m, n, k, batch, strideA: m * k, strideB: k * n, strideC: m * n, transA, transB, bias: null, accumulate: false });
+  }
+
+  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
+    const rows = a.batch * a.tq;
+    if (rows === 0) return;
+    this.attnGemm(q, k, probs, a.tq, a.tk, a.d, a.batch, false, true);
+    if (a.tk > 0) {
+      this.ctx.dispatch("attentionSoftmaxRows", [this.b(keyMask), this.b(probs)],
+        (w) => w.u(rows).u(a.tq).u(a.tk).u(a.heads).f(a.scale).u(a.causal ? 1 : 0).u(keyMask === null ? 0 : 1), rows, rowWg(a.tk));
+    }
+    this.attnGemm(probs, v, out, a.tq, a.dv, a.tk, a.batch, false, false);
+  }
+
+  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
+    const { batch, tq, tk, d } = a;
+    if (batch === 0) return;
+    const dS = this.ctx.alloc(batch * tq * tk); // dProbs, then the score gradient in place
+    try {
+      this.attnGemm(dOut, v, dS, tq, tk, a.dv, batch, false, true);
+      if (tq * tk > 0) {
+        this.ctx.dispatch("attentionSoftmaxBackwardRows", [this.b(probs), dS.buffer],
+          (w) => w.u(batch * tq).u(tq).u(tk).u(a.heads).f(a.scale).u(0).u(0), batch * tq, rowWg(tk));
+      }
+      this.attnGemm(dS, k, dq, tq, d, tk, batch, false, false);
+      this.attnGemm(dS, q, dk, tk, d, tq, batch, true, false);
+      this.attnGemm(probs, dOut, dv, tk, a.dv, tq, batch, true, false);
+    } finally {
+      this.ctx.free(dS); // recorded commands keep their order: reuse by a later kernel is safe
+    }
   }
 }
