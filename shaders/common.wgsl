@@ -35,12 +35,16 @@ fn isNan(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
 }
 
+// NaN and ∞ from a variable's bits: as constant expressions WGSL rejects them (Tint refuses the
+// shader), so they are made at run time.
 fn nanF32() -> f32 {
-  return bitcast<f32>(0x7fc00000u);
+  var bits = 0x7fc00000u;
+  return bitcast<f32>(bits);
 }
 
 fn infF32() -> f32 {
-  return bitcast<f32>(0x7f800000u);
+  var bits = 0x7f800000u;
+  return bitcast<f32>(bits);
 }
 
 // torch.maximum / minimum: NaN wins, and +0 > −0.

@@ -64,7 +64,8 @@ export async function requestGpuDevice(powerPreference?: GPUPowerPreference): Pr
     return `${found.source}.requestAdapter() failed: ${String(e)}`;
   }
   if (!adapter) {
-    return `${found.source}.requestAdapter() found no adapter (no GPU or no driver; on Linux a software one comes with \`apt-get install mesa-vulkan-drivers\`)`;
+    return `${found.source}.requestAdapter() found no adapter (no GPU, or no driver it accepts; on Linux, software ones: ` +
+      "Mesa's lavapipe (`apt-get install mesa-vulkan-drivers`) for Deno, SwiftShader (VK_ICD_FILENAMES=… its ICD json, from Debian's chromium) for Dawn)";
   }
   const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
   const name = [info?.description, info?.vendor, info?.architecture].find((s) => s) ?? "unnamed adapter";

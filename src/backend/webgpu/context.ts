@@ -6,7 +6,7 @@
 // asynchronously (error scopes around each submitted batch, uncaptured errors, device loss), which
 // reject the next read instead of passing silently.
 import { TesseraError } from "../../errors.js";
-import { KERNELS, type KernelName } from "./kernels.js";
+import { DEFAULT_WG, KERNELS, SHORT_ROW_WG, type KernelName } from "./kernels.js";
 import { WGSL, type ShaderFamily } from "./wgsl.js";
 
 /** A tensor's buffer on the GPU: the Backend handle. `n` is the element count asked for. */
@@ -136,18 +136,21 @@ export class GpuContext {
       modules.set(family, module);
     }
     const ctx = new GpuContext(device, modules);
-    for (const name of Object.keys(KERNELS) as KernelName[]) {
-      try {
-        await ctx.createPipeline(name, null, true);
-      } catch (e) {
+    const builds = (Object.keys(KERNELS) as KernelName[]).flatMap((name) => [null, ...("rows" in KERNELS[name] ? [SHORT_ROW_WG] : [])]
+      .map((wg) => ctx.createPipeline(name, wg, true).catch((e) => {
         throw new TesseraError("E_INIT", `initWebGpu: expected the pipeline of kernel ${name} (shaders/${KERNELS[name].family}.wgsl) to build, received ${String(e)}`);
-      }
-    }
+      })));
+    await Promise.all(builds);
     return ctx;
   }
 
+  /** null and the default size are one pipeline (the shader's own `override WG` default). */
   private pipelineKey(name: KernelName, wg: number | null): string {
-    return wg === null ? name : `${name}:${wg}`;
+    return wg === null || wg === DEFAULT_WG ? name : `${name}:${wg}`;
+  }
+
+  private constants(wg: number | null): Record<string, number> {
+    return wg === null || wg === DEFAULT_WG ? {} : { WG: wg };
   }
 
   private async createPipeline(name: KernelName, wg: number | null, async: boolean): Promise<void> {
@@ -155,7 +158,7 @@ export class GpuContext {
     const desc: GPUComputePipelineDescriptor = {
       layout: "auto",
       label: `tessera ${name}${wg === null ? "" : ` wg ${wg}`}`,
-      compute: { module: this.modules.get(spec.family)!, entryPoint: name, constants: wg === null ? {} : { WG: wg } },
+      compute: { module: this.modules.get(spec.family)!, entryPoint: name, constants: this.constants(wg) },
     };
     const pipeline = async ? await this.device.createComputePipelineAsync(desc) : this.device.createComputePipeline(desc);
     this.addPipeline(name, wg, pipeline);
@@ -175,12 +178,12 @@ export class GpuContext {
   private getPipeline(name: KernelName, wg: number | null) {
     const hit = this.pipelines.get(this.pipelineKey(name, wg));
     if (hit) return hit;
-    // Another workgroup size: created on first use (its errors reach the open batch's error scope).
+    // A size not built at init: created on first use (its errors reach the open batch's error scope).
     const spec = KERNELS[name];
     const pipeline = this.device.createComputePipeline({
       layout: "auto",
       label: `tessera ${name} wg ${wg}`,
-      compute: { module: this.modules.get(spec.family)!, entryPoint: name, constants: wg === null ? {} : { WG: wg } },
+      compute: { module: this.modules.get(spec.family)!, entryPoint: name, constants: this.constants(wg) },
     });
     return this.addPipeline(name, wg, pipeline);
   }

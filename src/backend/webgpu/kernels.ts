@@ -7,7 +7,14 @@ export interface KernelSpec {
   readonly family: ShaderFamily;
   /** Binds the status words (common.wgsl) as group 1. */
   readonly reports?: boolean;
+  /** One workgroup per row: also built with WG = 64 for short rows. */
+  readonly rows?: boolean;
 }
+
+/** The workgroup size every family declares as its `override WG` default. */
+export const DEFAULT_WG = 256;
+/** The other size the row kernels are built with (rows of at most this many elements). */
+export const SHORT_ROW_WG = 64;
 
 export const KERNELS = {
   fill: { family: "memory" },
@@ -19,7 +26,7 @@ export const KERNELS = {
   binary: { family: "elementwise" },
   binaryScalar: { family: "elementwise" },
   binaryBroadcast: { family: "elementwise" },
-  reduceRows: { family: "reduce" },
+  reduceRows: { family: "reduce", rows: true },
   reduceColumns: { family: "reduce" },
   argReduce: { family: "reduce" },
   scatterAxis: { family: "reduce", reports: true },
@@ -32,14 +39,14 @@ export const KERNELS = {
   scatterAddRows: { family: "layout", reports: true },
   alongDimOffsets: { family: "layout", reports: true },
   gemm: { family: "matmul" },
-  softmaxRows: { family: "softmax" },
-  logSoftmaxRows: { family: "softmax" },
-  softmaxBackwardRows: { family: "softmax" },
-  logSoftmaxBackwardRows: { family: "softmax" },
-  layerNormForward: { family: "norm" },
-  layerNormBackward: { family: "norm" },
+  softmaxRows: { family: "softmax", rows: true },
+  logSoftmaxRows: { family: "softmax", rows: true },
+  softmaxBackwardRows: { family: "softmax", rows: true },
+  logSoftmaxBackwardRows: { family: "softmax", rows: true },
+  layerNormForward: { family: "norm", rows: true },
+  layerNormBackward: { family: "norm", rows: true },
   layerNormParamGrads: { family: "norm" },
-  crossEntropyForward: { family: "loss", reports: true },
+  crossEntropyForward: { family: "loss", reports: true, rows: true },
   keptCount: { family: "loss" },
   crossEntropyBackward: { family: "loss" },
   nllLossForward: { family: "loss", reports: true },
@@ -50,8 +57,8 @@ export const KERNELS = {
   adamStep: { family: "optim" },
   adagradStep: { family: "optim" },
   rmspropStep: { family: "optim" },
-  attentionSoftmaxRows: { family: "attention" },
-  attentionSoftmaxBackwardRows: { family: "attention" },
+  attentionSoftmaxRows: { family: "attention", rows: true },
+  attentionSoftmaxBackwardRows: { family: "attention", rows: true },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;

@@ -9,12 +9,13 @@ import type {
   AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
 } from "../backend.js";
 import { GpuBuffer, GpuContext, type GpuStats, type ParamWriter } from "./context.js";
+import { DEFAULT_WG, SHORT_ROW_WG } from "./kernels.js";
 import { mergeDims, mergeBroadcastDims, mayOverlap } from "./strides.js";
 
-const WG = 256;
+const WG = DEFAULT_WG;
 const groupsFor = (n: number, wg = WG) => Math.ceil(n / wg);
 /** Workgroup size of the one-workgroup-per-row kernels: short rows leave fewer invocations idle. */
-const rowWg = (cols: number) => (cols <= 64 ? 64 : WG);
+const rowWg = (cols: number) => (cols <= SHORT_ROW_WG ? SHORT_ROW_WG : WG);
 
 const f32Bits = new Float32Array(1);
 const u32Bits = new Uint32Array(f32Bits.buffer);
