@@ -1,6 +1,7 @@
 // The device interface: everything a tensor op needs from a device, as memory operations plus one
-// method per kernel family, over opaque buffer handles. A handle is a byte address on cpu-wasm and
-// a GPUBuffer on webgpu; ops never look inside one. Sizes are in elements (4 bytes each, float32 or
+// method per kernel family, over opaque buffer handles. A handle is a byte address on cpu-wasm, a
+// GpuBuffer (a GPUBuffer and its element count) on webgpu, and a buffer that may live on either on
+// the auto device; ops never look inside one. Sizes are in elements (4 bytes each, float32 or
 // int32); shapes and strides are element counts in plain arrays; every output buffer is contiguous
 // and written whole. Inputs have been validated by the op, so a backend may assume valid arguments.
 import type { Unary, Binary, Reduce } from "../runtime/abi.js";
@@ -107,7 +108,8 @@ export interface Backend {
   /**
    * True when readSync works: host code may read device data synchronously. Checks that need a
    * value on the host in the middle of an op (index ranges) run only where this is true; elsewhere
-   * kernels clamp instead, as documented by each op.
+   * the kernels check and report at the next read (webgpu: E_RANGE). The auto device says true
+   * but answers E_DEVICE for data it computed on the GPU.
    */
   readonly syncRead: boolean;
 
@@ -168,7 +170,7 @@ export interface Backend {
   alongDimOffsets(idx: Handle, offsets: Handle, shape: readonly number[], xStrides: readonly number[], dim: number): void;
   /**
    * Position of the first int32 value of ids[0..n) outside [lo, hi] that is not `except`, or -1.
-   * Only where syncRead (the op reports the bad value; elsewhere kernels clamp).
+   * Only where syncRead (the op reports the bad value; elsewhere the kernels check, see syncRead).
    */
   findOutOfRange(ids: Handle, n: number, lo: number, hi: number, except: number): number;
 

@@ -1,7 +1,8 @@
 // Shape and layout ops: reshape/squeeze/unsqueeze/detach are views (shared storage, like torch);
 // permute, transpose, slice, expand, concat and gather copy into a new contiguous tensor through the
 // strided-copy kernel, and their gradients scatter back through the same strides. Index arguments
-// are range-checked on the device (findOutOfRange) where it can answer synchronously.
+// are range-checked on the device (findOutOfRange) where it can answer synchronously, else by the
+// kernels (reported at the next read).
 import { TesseraError, fail } from "../errors.js";
 import type { DType } from "../backend/backend.js";
 import { Tensor } from "./tensor.js";
@@ -208,7 +209,7 @@ export function concat(tensors: Tensor[], axis = 0): Tensor {
 
 /**
  * int32 indices on x's device with every value in [0, bound). The values are checked where the
- * device reads synchronously; elsewhere the kernels clamp out-of-range indices.
+ * device reads synchronously; elsewhere the kernels check them and the next read reports E_RANGE.
  */
 function checkIndices(fn: string, x: Tensor, indices: unknown, bound: number): Tensor {
   const idx = checkInt32(`${fn}: indices`, checkTensor(`${fn}: indices`, indices));
