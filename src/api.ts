@@ -5,6 +5,6 @@ export type { ErrorCode } from "./errors.js";
 export { init, isInitialized } from "./runtime/wasm.js";
 export type { BuildName, InitOptions } from "./runtime/wasm.js";
 export { info, memory } from "./runtime/info.js";
-export { setThreads } from "./runtime/pool.js";
+export { setThreads, shutdownThreads } from "./runtime/pool.js";
 export * from "./tokenizers/index.js";
 export * from "./tensor/index.js";
