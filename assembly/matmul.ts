@@ -22,7 +22,11 @@ const NR = 8;
 // whole width: B is packed once per call and shared by every thread.
 const KC = 128;
 const MC = 64;
-// B panels per pack tile: big enough to amortise the claim, small enough to share packing.
+// How A reaches the kernel (see kernelSplat4x8 and kernelPacked4x8).
+const PACK_A = !ASC_FEATURE_RELAXED_SIMD;
+// B panels per pack tile: big enough to amortise the claim (16 panels of KC×NR: 64 KiB at K = 128),
+// and with threads at most 1/(2·threads) of B, so that every thread packs and none waits long at the
+// barrier before the compute tiles (N = 128 has 16 panels: one tile made the other thread idle).
 const PACK_GROUP = 16;
 
 // The gemm job record: the common header (abi.ts Job), then a counter of finished pack tiles on its
@@ -50,6 +54,7 @@ const J_ROW_BLOCKS = J_A + 72;
 const J_COL_BLOCKS = J_A + 76;
 const J_PANELS_PER_COL_BLOCK = J_A + 80;
 const J_PACK_TILES_PER_B = J_A + 84;
+const J_PACK_GROUP = J_A + 88;
 const JOB_BYTES = 320;
 
 @inline function fma(a: v128, b: v128, c: v128): v128 {
@@ -65,30 +70,68 @@ const JOB_BYTES = 320;
   return (n + r - 1) / r * r;
 }
 
-// ---- micro-kernels: C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR] ----
+// ---- micro-kernels: C[MR×NR] (+)= A[MR×kc] · Bpanel[kc×NR] ----
 
-function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+// The relaxed builds' kernel reads A where it lies: element (row r, step p) at ap + p·sk + r·sm, so
+// row-major A (sk = 4, sm = row bytes), transposed A (sk = row bytes, sm = 4) and a packed edge panel
+// (sk = MR·4, sm = 4) need no packing. Its broadcast loads cost an address add each (V8 folds no
+// offset into a load-splat), which the FMA-bound loop absorbs: 25 instructions for 8 FMAs.
+function kernelSplat4x8(kc: i32, ap: usize, sk: usize, sm: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  // One induction pointer: V8 adds an interrupt check to every iteration, so the loop body stays lean.
-  for (const end = ap + (<usize>kc << 4); ap < end;) {
+  const sm2 = sm << 1, sm3 = sm2 + sm;
+  // One pointer bounds the loop: V8 adds an interrupt check to every iteration, so the body stays lean.
+  for (const end = ap + <usize>kc * sk; ap < end;) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
     let a = v128.load32_splat(ap);
     c00 = fma(a, b0, c00);
     c01 = fma(a, b1, c01);
-    a = v128.load32_splat(ap, 4);
+    a = v128.load32_splat(ap + sm);
     c10 = fma(a, b0, c10);
     c11 = fma(a, b1, c11);
-    a = v128.load32_splat(ap, 8);
+    a = v128.load32_splat(ap + sm2);
     c20 = fma(a, b0, c20);
     c21 = fma(a, b1, c21);
-    a = v128.load32_splat(ap, 12);
+    a = v128.load32_splat(ap + sm3);
     c30 = fma(a, b0, c30);
     c31 = fma(a, b1, c31);
-    ap += 16;
+    ap += sk;
     bp += 32;
   }
+  storeTile(cp, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+// The simd builds' kernel reads A packed pre-broadcast (packASplat: each element as a full f32x4), so
+// its A loads are plain loads with the offset folded in: 22 instructions for 8 multiplies and 8 adds
+// (30 with the splats from a packed panel, and this kernel is issue-bound: 40 → 47 GFLOP/s).
+function kernelPacked4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (const end = ap + (<usize>kc << 6); ap < end;) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load(ap);
+    c00 = fma(a, b0, c00);
+    c01 = fma(a, b1, c01);
+    a = v128.load(ap, 16);
+    c10 = fma(a, b0, c10);
+    c11 = fma(a, b1, c11);
+    a = v128.load(ap, 32);
+    c20 = fma(a, b0, c20);
+    c21 = fma(a, b1, c21);
+    a = v128.load(ap, 48);
+    c30 = fma(a, b0, c30);
+    c31 = fma(a, b1, c31);
+    ap += 64;
+    bp += 32;
+  }
+  storeTile(cp, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+// Writes (or adds, with `add`) the 4×8 accumulators to C at cp, rows ldc bytes apart.
+@inline function storeTile(cp: usize, ldc: usize, add: bool, c00: v128, c01: v128, c10: v128, c11: v128,
+  c20: v128, c21: v128, c30: v128, c31: v128): void {
   if (add) {
     c00 = f32x4.add(c00, v128.load(cp));
     c01 = f32x4.add(c01, v128.load(cp, 16));
@@ -181,6 +224,23 @@ function packABlock(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32,
   }
 }
 
+// Packs A[i0 .. i0+mc, k0 .. k0+kc) pre-broadcast for kernelPacked4x8 (zero rows past mc): panel ip
+// holds kc steps of MR f32x4 splats at dst + ip·MR·kc·16.
+function packASplat(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, k0: i32, kc: i32): void {
+  const sk: usize = transA ? <usize>m << 2 : 4;
+  const sm: usize = transA ? 4 : <usize>k << 2;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const rows = min(MR, mc - ir);
+    let src = a + (transA ? (<usize>k0 * m + i0 + ir) << 2 : (<usize>(i0 + ir) * k + k0) << 2);
+    let out = dst + (<usize>ir * kc << 4);
+    for (const end = out + (<usize>kc * MR << 4); out < end; out += MR << 4, src += sk) {
+      for (let r = 0; r < MR; r++) {
+        v128.store(out + (<usize>r << 4), r < rows ? v128.load32_splat(src + <usize>r * sm) : f32x4.splat(0));
+      }
+    }
+  }
+}
+
 // ---- bias epilogue over a rows×cols piece of C (row stride ldc bytes) ----
 
 function addBias(cp: usize, ldc: usize, rows: i32, cols: i32, bias: usize): void {
@@ -204,7 +264,8 @@ function packTile(job: usize, t: i32): void {
   const panels = roundUp(n, NR) / NR;
   const b = <usize>load<u32>(job + J_B) + (<usize>bi * <usize>load<i32>(job + J_STRIDE_B) << 2);
   const dst = <usize>load<u32>(job + J_PACKED_B) + (<usize>bi * k * roundUp(n, NR) << 2);
-  packBPanels(b, dst, n, k, load<i32>(job + J_TRANS_B) != 0, g * PACK_GROUP, min(panels, (g + 1) * PACK_GROUP));
+  const group = load<i32>(job + J_PACK_GROUP);
+  packBPanels(b, dst, n, k, load<i32>(job + J_TRANS_B) != 0, g * group, min(panels, (g + 1) * group));
 }
 
 function computeTile(job: usize, t: i32, slice: usize): void {
@@ -248,26 +309,35 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   }
 
   const aPack = slice;
-  const tmp = slice + (<usize>roundUp(min(MC, m), MR) * min(KC, k) << 2);
+  const tmp = slice + <usize>aPackBytes(m, k);
   const transA = load<i32>(job + J_TRANS_A) != 0;
+  // Where A lies (relaxed builds): element (r, p) of the block at aBlock + p·sk + r·sm.
+  const sk: usize = transA ? <usize>m << 2 : 4;
+  const sm: usize = transA ? 4 : <usize>k << 2;
+  const fullRows = mc - mc % MR;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
-    packABlock(a, aPack, m, k, transA, i0, mc, k0, kc);
+    if (PACK_A) packASplat(a, aPack, m, k, transA, i0, mc, k0, kc);
+    else if (fullRows < mc) packABlock(a, aPack, m, k, transA, i0 + fullRows, mc - fullRows, k0, kc);
     const add = k0 > 0 || accumulate;
     const last = k0 + kc >= k;
+    const aBlock = a + (transA ? (<usize>k0 * m + i0) << 2 : (<usize>i0 * k + k0) << 2);
     for (let jp = jp0; jp < jp1; jp++) {
       const j0 = jp * NR;
       const cols = min(NR, n - j0);
       const bp = bPacked + ((<usize>k0 * nUp + <usize>j0 * kc) << 2);
       for (let ir = 0; ir < mc; ir += MR) {
         const rows = min(MR, mc - ir);
-        const ap = aPack + (<usize>ir * kc << 2);
         const cp = c + <usize>(i0 + ir) * ldc + (<usize>j0 << 2);
         if (rows == MR && cols == NR) {
-          kernel4x8(kc, ap, bp, cp, ldc, add);
+          if (PACK_A) kernelPacked4x8(kc, aPack + (<usize>ir * kc << 4), bp, cp, ldc, add);
+          else kernelSplat4x8(kc, aBlock + <usize>ir * sm, sk, sm, bp, cp, ldc, add);
         } else {
-          // Edge: compute the full tile into tmp, then move the valid part.
-          kernel4x8(kc, ap, bp, tmp, NR << 2, false);
+          // Edge: compute the full tile into tmp (rows past mc from a zero-padded packed panel), then
+          // move the valid part.
+          if (PACK_A) kernelPacked4x8(kc, aPack + (<usize>ir * kc << 4), bp, tmp, NR << 2, false);
+          else if (rows == MR) kernelSplat4x8(kc, aBlock + <usize>ir * sm, sk, sm, bp, tmp, NR << 2, false);
+          else kernelSplat4x8(kc, aPack, MR << 2, 4, bp, tmp, NR << 2, false);
           for (let r = 0; r < rows; r++) {
             for (let j = 0; j < cols; j++) {
               const q = cp + <usize>r * ldc + (<usize>j << 2);
@@ -303,12 +373,18 @@ export function gemmTiles(job: usize, worker: i32): void {
 
 // ---- exports ----
 
+// Bytes of one participant's A packing: the whole MC×KC block pre-broadcast (simd builds), or one
+// zero-padded edge panel (relaxed builds, which read A in place).
+function aPackBytes(m: i32, k: i32): i64 {
+  return PACK_A ? <i64>roundUp(min(MC, m), MR) * min(KC, k) * 16 : <i64>MR * min(KC, k) * 4;
+}
+
 // Bytes of scratch a gemm of this shape needs with `threads` participants (job record, packed B,
 // one A-packing slice per thread); saturates at 2^31-1 so an impossible size fails to allocate.
 export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, strideB: i32, threads: i32): i32 {
   const nB: i64 = strideB == 0 ? 1 : batch;
   const packedB = align64(nB * k * roundUp(n, NR) * 4);
-  const slice = align64(<i64>roundUp(min(MC, m), MR) * min(KC, k) * 4 + MR * NR * 4);
+  const slice = align64(aPackBytes(m, k) + MR * NR * 4);
   const total = <i64>JOB_BYTES + packedB + <i64>max(threads, 1) * slice;
   return total > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : <i32>total;
 }
@@ -325,9 +401,10 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   const nB = strideB == 0 ? 1 : batch;
   const nUp = roundUp(n, NR);
   const panels = nUp / NR;
-  const packTilesPerB = (panels + PACK_GROUP - 1) / PACK_GROUP;
+  const group = threads > 1 ? min(PACK_GROUP, max(1, panels * nB / (2 * threads))) : PACK_GROUP;
+  const packTilesPerB = (panels + group - 1) / group;
   const packedBBytes = <usize>align64(<i64>nB * k * nUp * 4);
-  const sliceBytes = <usize>align64(<i64>roundUp(min(MC, m), MR) * min(KC, k) * 4 + MR * NR * 4);
+  const sliceBytes = <usize>align64(aPackBytes(m, k) + MR * NR * 4);
   const rowBlocks = (m + MC - 1) / MC;
   // With threads, split columns too until there are about four tiles per thread to balance.
   let colBlocks = 1;
@@ -363,4 +440,5 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   store<i32>(job + J_COL_BLOCKS, colBlocks);
   store<i32>(job + J_PANELS_PER_COL_BLOCK, perCol);
   store<i32>(job + J_PACK_TILES_PER_B, packTilesPerB);
+  store<i32>(job + J_PACK_GROUP, group);
 }
