@@ -9,21 +9,29 @@
 import { Job, JobKind } from "./abi";
 import { claim, fetchAdd, jobInit, loadAcquire } from "./parallel";
 
-// Micro-kernel shape, measured at N = 512 on one EPYC (Zen 5) core: 4×8 (8 accumulators) runs at
-// 49 GFLOP/s relaxed / 40 simd. 6×8 (12 accumulators + 2 B + 1 A = 15 xmm, and V8 keeps xmm15 as
-// scratch) and 5×8 spill once binaryen hoists the loads: 25 and 22 GFLOP/s. Unrolling k by 2 or 4
-// spills for the same reason (25-32 GFLOP/s), so the loop stays one k step per iteration.
-const MR = 4;
+// Micro-kernel shapes (x64 V8 gives 15 usable xmm registers; TurboFan schedules every load of a loop
+// iteration before its FMAs, so all of them are live at once). Measured on one EPYC (Zen 5) core as
+// a share of the SIMD ceiling, kernel alone and medians of paired samples (bench/README.md):
+// - relaxed builds: 5×8 with one f32x4 load of rows 0-3 splatted by shuffles (pure, so V8 places each
+//   just before its two FMAs: 10 accumulators + 2 B + 1 A + 1 splat + row 4's load-splat = 15) runs
+//   at ~91 % vs ~85 % for 4×8 with four load-splats: 4×8's 8 accumulator chains each wait out the
+//   4-cycle FMA latency with no slack at 2 FMAs per cycle, 10 chains leave some. 3×12 (9 chains, 6
+//   loads) ~87 %; 6×8 and 5×8 with load-splats spill (25 and 22 GFLOP/s), and so does unrolling k.
+// - simd builds (mul + add, no FMA): 4×8 from pre-broadcast A (plain loads, offsets folded) ~104 %
+//   of the mul+add ceiling vs ~88 % with load-splats: without FMA the loop is issue-bound (30 vs
+//   33 instructions per k step; a load-splat's offset is not folded, so each costs an extra add).
+const MR = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
 const NR = 8;
 // Cache blocking. KC×MC from 128/256/384 × 64/128/256 all landed within 2 % of each other at
-// N = 512 and 1024 (relaxed build, 48-50 GFLOP/s): the packed A block (MC×KC×4 = 32 KiB) and one
-// B micro-panel (KC×NR×4 = 4 KiB) sit in L2/L1 with room to spare on this core. KC = 128, MC = 64
-// measured best by a hair, and small row blocks give the threads more tiles to balance. NC is the
-// whole width: B is packed once per call and shared by every thread.
+// N = 512 and 1024 with the first 4×8 kernel: the packed A block (MC×KC×4 = 32 KiB; 128 KiB
+// pre-broadcast) and one B micro-panel (KC×NR×4 = 4 KiB) sit in L2/L1 with room to spare on this core.
+// MC is about 64 rounded to whole panels. NC is the whole width: B is packed once per call and shared
+// by every thread.
 const KC = 128;
-const MC = 64;
-// How A reaches the kernel (see kernelSplat4x8 and kernelPacked4x8).
-const PACK_A = !ASC_FEATURE_RELAXED_SIMD;
+const MC = ASC_FEATURE_RELAXED_SIMD ? 65 : 64;
+// With threads, row blocks shrink to no fewer rows than this before columns are split too: a
+// column split repacks A once per column block, a row split never does.
+const MC_MIN = 3 * MR;
 // B panels per pack tile: big enough to amortise the claim (16 panels of KC×NR: 64 KiB at K = 128),
 // and with threads at most 1/(2·threads) of B, so that every thread packs and none waits long at the
 // barrier before the compute tiles (N = 128 has 16 panels: one tile made the other thread idle).
@@ -55,6 +63,7 @@ const J_COL_BLOCKS = J_A + 76;
 const J_PANELS_PER_COL_BLOCK = J_A + 80;
 const J_PACK_TILES_PER_B = J_A + 84;
 const J_PACK_GROUP = J_A + 88;
+const J_MC = J_A + 92; // rows per row block
 const JOB_BYTES = 320;
 
 @inline function fma(a: v128, b: v128, c: v128): v128 {
@@ -70,42 +79,46 @@ const JOB_BYTES = 320;
   return (n + r - 1) / r * r;
 }
 
-// ---- micro-kernels: C[MR×NR] (+)= A[MR×kc] · Bpanel[kc×NR] ----
+// ---- micro-kernels: C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR] ----
 
-// The relaxed builds' kernel reads A where it lies: element (row r, step p) at ap + p·sk + r·sm, so
-// row-major A (sk = 4, sm = row bytes), transposed A (sk = row bytes, sm = 4) and a packed edge panel
-// (sk = MR·4, sm = 4) need no packing. Its broadcast loads cost an address add each (V8 folds no
-// offset into a load-splat), which the FMA-bound loop absorbs: 25 instructions for 8 FMAs.
-function kernelSplat4x8(kc: i32, ap: usize, sk: usize, sm: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+// Relaxed builds: step p of the A panel is 5 consecutive floats (rows 0-4) at ap + p·sk — a packed
+// panel (sk = 20) or transposed A read in place (sk = row bytes).
+function kernel5x8(kc: i32, ap: usize, sk: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const sm2 = sm << 1, sm3 = sm2 + sm;
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
   // One pointer bounds the loop: V8 adds an interrupt check to every iteration, so the body stays lean.
   for (const end = ap + <usize>kc * sk; ap < end;) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
-    let a = v128.load32_splat(ap);
+    const rows = v128.load(ap);
+    let a = i32x4.shuffle(rows, rows, 0, 0, 0, 0);
     c00 = fma(a, b0, c00);
     c01 = fma(a, b1, c01);
-    a = v128.load32_splat(ap + sm);
+    a = i32x4.shuffle(rows, rows, 1, 1, 1, 1);
     c10 = fma(a, b0, c10);
     c11 = fma(a, b1, c11);
-    a = v128.load32_splat(ap + sm2);
+    a = i32x4.shuffle(rows, rows, 2, 2, 2, 2);
     c20 = fma(a, b0, c20);
     c21 = fma(a, b1, c21);
-    a = v128.load32_splat(ap + sm3);
+    a = i32x4.shuffle(rows, rows, 3, 3, 3, 3);
     c30 = fma(a, b0, c30);
     c31 = fma(a, b1, c31);
+    a = v128.load32_splat(ap + 16);
+    c40 = fma(a, b0, c40);
+    c41 = fma(a, b1, c41);
     ap += sk;
     bp += 32;
   }
-  storeTile(cp, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31);
+  storeRow(cp, add, c00, c01);
+  storeRow(cp + ldc, add, c10, c11);
+  storeRow(cp + 2 * ldc, add, c20, c21);
+  storeRow(cp + 3 * ldc, add, c30, c31);
+  storeRow(cp + 4 * ldc, add, c40, c41);
 }
 
-// The simd builds' kernel reads A packed pre-broadcast (packASplat: each element as a full f32x4), so
-// its A loads are plain loads with the offset folded in: 22 instructions for 8 multiplies and 8 adds
-// (30 with the splats from a packed panel, and this kernel is issue-bound: 40 → 47 GFLOP/s).
-function kernelPacked4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+// Simd builds: A packed pre-broadcast (packABlock: each element as a full f32x4, 64 bytes a step).
+function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (const end = ap + (<usize>kc << 6); ap < end;) {
@@ -126,30 +139,26 @@ function kernelPacked4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, a
     ap += 64;
     bp += 32;
   }
-  storeTile(cp, ldc, add, c00, c01, c10, c11, c20, c21, c30, c31);
+  storeRow(cp, add, c00, c01);
+  storeRow(cp + ldc, add, c10, c11);
+  storeRow(cp + 2 * ldc, add, c20, c21);
+  storeRow(cp + 3 * ldc, add, c30, c31);
 }
 
-// Writes (or adds, with `add`) the 4×8 accumulators to C at cp, rows ldc bytes apart.
-@inline function storeTile(cp: usize, ldc: usize, add: bool, c00: v128, c01: v128, c10: v128, c11: v128,
-  c20: v128, c21: v128, c30: v128, c31: v128): void {
+// The build's kernel on A panel ap (step stride sk, relaxed builds only) and B panel bp.
+@inline function microKernel(kc: i32, ap: usize, sk: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD) kernel5x8(kc, ap, sk, bp, cp, ldc, add);
+  else kernel4x8(kc, ap, bp, cp, ldc, add);
+}
+
+// Writes (or adds, with `add`) one row of accumulators to C at p.
+@inline function storeRow(p: usize, add: bool, lo: v128, hi: v128): void {
   if (add) {
-    c00 = f32x4.add(c00, v128.load(cp));
-    c01 = f32x4.add(c01, v128.load(cp, 16));
-    c10 = f32x4.add(c10, v128.load(cp + ldc));
-    c11 = f32x4.add(c11, v128.load(cp + ldc, 16));
-    c20 = f32x4.add(c20, v128.load(cp + 2 * ldc));
-    c21 = f32x4.add(c21, v128.load(cp + 2 * ldc, 16));
-    c30 = f32x4.add(c30, v128.load(cp + 3 * ldc));
-    c31 = f32x4.add(c31, v128.load(cp + 3 * ldc, 16));
+    lo = f32x4.add(lo, v128.load(p));
+    hi = f32x4.add(hi, v128.load(p, 16));
   }
-  v128.store(cp, c00);
-  v128.store(cp, c01, 16);
-  v128.store(cp + ldc, c10);
-  v128.store(cp + ldc, c11, 16);
-  v128.store(cp + 2 * ldc, c20);
-  v128.store(cp + 2 * ldc, c21, 16);
-  v128.store(cp + 3 * ldc, c30);
-  v128.store(cp + 3 * ldc, c31, 16);
+  v128.store(p, lo);
+  v128.store(p, hi, 16);
 }
 
 // ---- packing ----
@@ -192,53 +201,57 @@ function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i3
   }
 }
 
-// Packs A[i0 .. i0+mc, k0 .. k0+kc) into MR-row panels (zero-padded past mc): panel ip holds kc
-// columns of MR floats at dst + ip·MR·kc·4.
+// Packs A[i0 .. i0+mc, k0 .. k0+kc) into MR-row panels, zero rows past mc: step p of panel ip holds
+// the MR rows' floats at dst + (ip·kc + p)·MR·4 (relaxed builds), or each of them broadcast to an f32x4
+// at dst + (ip·kc + p)·MR·16 (simd builds).
 function packABlock(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, k0: i32, kc: i32): void {
+  const sk: usize = transA ? <usize>m << 2 : 4;
+  const sm: usize = transA ? 4 : <usize>k << 2;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
-    const out = dst + (<usize>ir * kc << 2);
-    if (!transA) {
-      // A: [m, k]
-      for (let r = 0; r < MR; r++) {
-        const o = out + (<usize>r << 2);
-        if (r < rows) {
-          const src = a + ((<usize>(i0 + ir + r) * k + k0) << 2);
-          for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * MR << 2), load<f32>(src + (<usize>p << 2)));
-        } else {
-          for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * MR << 2), 0);
+    const src = a + (transA ? (<usize>k0 * m + i0 + ir) << 2 : (<usize>(i0 + ir) * k + k0) << 2);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const out = dst + (<usize>ir * kc << 2);
+      let p = 0;
+      if (!transA && rows == MR) p = packRows5(src, sm, out, kc);
+      for (; p < kc; p++) {
+        for (let r = 0; r < MR; r++) {
+          store<f32>(out + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(src + <usize>p * sk + <usize>r * sm) : 0);
         }
       }
     } else {
-      // A: [k, m]; row p of A holds column p of the panel
-      for (let p = 0; p < kc; p++) {
-        const src = a + ((<usize>(k0 + p) * m + i0 + ir) << 2);
-        const o = out + (<usize>p * MR << 2);
-        if (rows == MR && MR == 4) {
-          v128.store(o, v128.load(src));
-        } else {
-          for (let r = 0; r < MR; r++) store<f32>(o + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+      let from = src;
+      let out = dst + (<usize>ir * kc << 4);
+      for (const end = out + (<usize>kc * MR << 4); out < end; out += MR << 4, from += sk) {
+        for (let r = 0; r < MR; r++) {
+          v128.store(out + (<usize>r << 4), r < rows ? v128.load32_splat(from + <usize>r * sm) : f32x4.splat(0));
         }
       }
     }
   }
 }
 
-// Packs A[i0 .. i0+mc, k0 .. k0+kc) pre-broadcast for kernelPacked4x8 (zero rows past mc): panel ip
-// holds kc steps of MR f32x4 splats at dst + ip·MR·kc·16.
-function packASplat(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, k0: i32, kc: i32): void {
-  const sk: usize = transA ? <usize>m << 2 : 4;
-  const sm: usize = transA ? 4 : <usize>k << 2;
-  for (let ir = 0; ir < mc; ir += MR) {
-    const rows = min(MR, mc - ir);
-    let src = a + (transA ? (<usize>k0 * m + i0 + ir) << 2 : (<usize>(i0 + ir) * k + k0) << 2);
-    let out = dst + (<usize>ir * kc << 4);
-    for (const end = out + (<usize>kc * MR << 4); out < end; out += MR << 4, src += sk) {
-      for (let r = 0; r < MR; r++) {
-        v128.store(out + (<usize>r << 4), r < rows ? v128.load32_splat(src + <usize>r * sm) : f32x4.splat(0));
-      }
-    }
+// Five rows of row-major A (row stride sm bytes) from src into a 5-row panel at out, four steps at a
+// time: rows 0-3 through a 4×4 shuffle transpose, row 4 lane by lane. Returns the steps packed.
+function packRows5(src: usize, sm: usize, out: usize, kc: i32): i32 {
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const from = src + (<usize>p << 2);
+    const r0 = v128.load(from), r1 = v128.load(from + sm), r2 = v128.load(from + 2 * sm), r3 = v128.load(from + 3 * sm);
+    const r4 = v128.load(from + 4 * sm);
+    const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+    const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+    const o = out + <usize>p * 20;
+    v128.store(o, i32x4.shuffle(lo01, lo23, 0, 1, 4, 5));
+    store<f32>(o, f32x4.extract_lane(r4, 0), 16);
+    v128.store(o, i32x4.shuffle(lo01, lo23, 2, 3, 6, 7), 20);
+    store<f32>(o, f32x4.extract_lane(r4, 1), 36);
+    v128.store(o, i32x4.shuffle(hi01, hi23, 0, 1, 4, 5), 40);
+    store<f32>(o, f32x4.extract_lane(r4, 2), 56);
+    v128.store(o, i32x4.shuffle(hi01, hi23, 2, 3, 6, 7), 60);
+    store<f32>(o, f32x4.extract_lane(r4, 3), 76);
   }
+  return p;
 }
 
 // ---- bias epilogue over a rows×cols piece of C (row stride ldc bytes) ----
@@ -287,8 +300,9 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   const c = <usize>load<u32>(job + J_C) + (<usize>bi * <usize>load<i32>(job + J_STRIDE_C) << 2);
   const ldc = <usize>n << 2;
   const perCol = load<i32>(job + J_PANELS_PER_COL_BLOCK);
-  const i0 = ib * MC;
-  const mc = min(MC, m - i0);
+  const blockRows = load<i32>(job + J_MC);
+  const i0 = ib * blockRows;
+  const mc = min(blockRows, m - i0);
   const jp0 = jb * perCol;
   const jp1 = min(nUp / NR, jp0 + perCol);
 
@@ -311,17 +325,15 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   const aPack = slice;
   const tmp = slice + <usize>aPackBytes(m, k);
   const transA = load<i32>(job + J_TRANS_A) != 0;
-  // Where A lies (relaxed builds): element (r, p) of the block at aBlock + p·sk + r·sm.
-  const sk: usize = transA ? <usize>m << 2 : 4;
-  const sm: usize = transA ? 4 : <usize>k << 2;
-  const fullRows = mc - mc % MR;
+  // Relaxed builds read transposed A in place (a panel's step is MR consecutive floats of a row of
+  // A) and pack only its last, partial panel; everything else is packed per K block.
+  const inPlace = ASC_FEATURE_RELAXED_SIMD && transA;
+  const fullRows = inPlace ? mc - mc % MR : 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
-    if (PACK_A) packASplat(a, aPack, m, k, transA, i0, mc, k0, kc);
-    else if (fullRows < mc) packABlock(a, aPack, m, k, transA, i0 + fullRows, mc - fullRows, k0, kc);
+    if (fullRows < mc) packABlock(a, aPack, m, k, transA, i0 + fullRows, mc - fullRows, k0, kc);
     const add = k0 > 0 || accumulate;
     const last = k0 + kc >= k;
-    const aBlock = a + (transA ? (<usize>k0 * m + i0) << 2 : (<usize>i0 * k + k0) << 2);
     for (let jp = jp0; jp < jp1; jp++) {
       const j0 = jp * NR;
       const cols = min(NR, n - j0);
@@ -329,15 +341,20 @@ function computeTile(job: usize, t: i32, slice: usize): void {
       for (let ir = 0; ir < mc; ir += MR) {
         const rows = min(MR, mc - ir);
         const cp = c + <usize>(i0 + ir) * ldc + (<usize>j0 << 2);
-        if (rows == MR && cols == NR) {
-          if (PACK_A) kernelPacked4x8(kc, aPack + (<usize>ir * kc << 4), bp, cp, ldc, add);
-          else kernelSplat4x8(kc, aBlock + <usize>ir * sm, sk, sm, bp, cp, ldc, add);
+        let ap: usize, sk: usize;
+        if (ir < fullRows) {
+          ap = a + ((<usize>k0 * m + i0 + ir) << 2);
+          sk = <usize>m << 2;
         } else {
-          // Edge: compute the full tile into tmp (rows past mc from a zero-padded packed panel), then
+          ap = aPack + <usize>(ir - fullRows) * kc * (ASC_FEATURE_RELAXED_SIMD ? 4 : 16);
+          sk = MR << 2;
+        }
+        if (rows == MR && cols == NR) {
+          microKernel(kc, ap, sk, bp, cp, ldc, add);
+        } else {
+          // Edge: compute the full tile into tmp (rows past mc are zero in the packed panel), then
           // move the valid part.
-          if (PACK_A) kernelPacked4x8(kc, aPack + (<usize>ir * kc << 4), bp, tmp, NR << 2, false);
-          else if (rows == MR) kernelSplat4x8(kc, aBlock + <usize>ir * sm, sk, sm, bp, tmp, NR << 2, false);
-          else kernelSplat4x8(kc, aPack, MR << 2, 4, bp, tmp, NR << 2, false);
+          microKernel(kc, ap, sk, bp, tmp, NR << 2, false);
           for (let r = 0; r < rows; r++) {
             for (let j = 0; j < cols; j++) {
               const q = cp + <usize>r * ldc + (<usize>j << 2);
@@ -373,10 +390,9 @@ export function gemmTiles(job: usize, worker: i32): void {
 
 // ---- exports ----
 
-// Bytes of one participant's A packing: the whole MC×KC block pre-broadcast (simd builds), or one
-// zero-padded edge panel (relaxed builds, which read A in place).
+// Bytes of one participant's packed A block (packABlock).
 function aPackBytes(m: i32, k: i32): i64 {
-  return PACK_A ? <i64>roundUp(min(MC, m), MR) * min(KC, k) * 16 : <i64>MR * min(KC, k) * 4;
+  return <i64>roundUp(min(MC, m), MR) * min(KC, k) * (ASC_FEATURE_RELAXED_SIMD ? 4 : 16);
 }
 
 // Bytes of scratch a gemm of this shape needs with `threads` participants (job record, packed B,
@@ -405,11 +421,17 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   const packTilesPerB = (panels + group - 1) / group;
   const packedBBytes = <usize>align64(<i64>nB * k * nUp * 4);
   const sliceBytes = <usize>align64(aPackBytes(m, k) + MR * NR * 4);
-  const rowBlocks = (m + MC - 1) / MC;
-  // With threads, split columns too until there are about four tiles per thread to balance.
+  // With threads, cut about four tiles per thread to balance: smaller row blocks first (down to
+  // MC_MIN rows), then column blocks.
+  const want = 4 * threads;
+  let blockRows = MC;
+  if (threads > 1 && batch > 0 && batch * ((m + MC - 1) / MC) < want) {
+    const perItem = (want + batch - 1) / batch;
+    blockRows = min(MC, max(MC_MIN, m / perItem / MR * MR));
+  }
+  const rowBlocks = (m + blockRows - 1) / blockRows;
   let colBlocks = 1;
   if (threads > 1 && batch > 0 && rowBlocks > 0) {
-    const want = 4 * threads;
     colBlocks = min(panels, max(1, (want + batch * rowBlocks - 1) / (batch * rowBlocks)));
   }
   const perCol = colBlocks > 0 ? (panels + colBlocks - 1) / colBlocks : 0;
@@ -441,4 +463,5 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   store<i32>(job + J_PANELS_PER_COL_BLOCK, perCol);
   store<i32>(job + J_PACK_TILES_PER_B, packTilesPerB);
   store<i32>(job + J_PACK_GROUP, group);
+  store<i32>(job + J_MC, blockRows);
 }

@@ -1,7 +1,7 @@
 // gemm (assembly/matmul.ts via src/backend/matmul.ts) on every build against a float64 JS reference:
-// odd shapes that hit every micro-kernel edge (MR = 4 rows, NR = 8 columns, KC = 128, MC = 64; A read
-// in place in the relaxed builds, packed in the others), transposes, batch broadcast, the bias
-// epilogue, accumulation, and the tiles of a threaded job.
+// odd shapes that hit every micro-kernel edge (NR = 8 columns, KC = 128; relaxed builds MR = 5 rows,
+// MC = 65, transposed A read in place; simd builds MR = 4, MC = 64, A packed pre-broadcast),
+// transposes, batch broadcast, the bias epilogue, accumulation, and the tiles of a threaded job.
 import { afterAll, describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
 import { gemm, THREAD_MIN_MACS, type GemmArgs } from "../../src/backend/matmul.js";
@@ -108,7 +108,7 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
 
   it("sizes around the blocking factors: MC ± 1 rows, NR·k ± 1 columns, KC ± 1 and 2·KC + 3 deep", async () => {
     const rt = await runtimeP;
-    for (const m of [63, 64, 65, 69]) {
+    for (const m of [63, 64, 65, 66, 69, 70]) {
       for (const [n, k] of [[31, 127], [32, 128], [33, 129], [17, 259]]) {
         check(rt, { m, n, k });
         check(rt, { m, n, k, transA: true, bias: true });
