@@ -1,10 +1,11 @@
 // General matrix multiply C = A·B (+ C) (+ bias) over f32 row-major raw pointers, in the GotoBLAS /
 // BLIS shape (Goto & van de Geijn 2008; Van Zee & van de Geijn 2015): B is packed into NR-wide
-// column panels, A into MR-row panels, and a register-blocked MR×NR micro-kernel of f32x4 FMAs runs
-// over them. The work is cut into tiles — pack-B tiles first, then (batch, row block, column block)
-// compute tiles — that threads claim from a counter in shared memory, so 1 thread and many threads
-// run the same code: the caller prepares a job record (`gemmPrepare`), then every participant runs
-// it through jobs.ts (parallel.ts holds the claim loop's atomics).
+// column panels, A into MR-row panels (transposed A needs none in the relaxed builds: its rows
+// already are), and a register-blocked MR×NR micro-kernel of f32x4 FMAs runs over them. The work is
+// cut into tiles — pack-B tiles first, then (batch, row block, column block) compute tiles — that
+// threads claim from a counter in shared memory, so 1 thread and many threads run the same code: the
+// caller prepares a job record (`gemmPrepare`), then every participant runs it through jobs.ts
+// (parallel.ts holds the claim loop's atomics).
 
 import { Job, JobKind } from "./abi";
 import { claim, fetchAdd, jobInit, loadAcquire } from "./parallel";
@@ -13,7 +14,7 @@ import { claim, fetchAdd, jobInit, loadAcquire } from "./parallel";
 // iteration before its FMAs, so all of them are live at once). Measured on one EPYC (Zen 5) core as
 // a share of the SIMD ceiling, kernel alone and medians of paired samples (bench/README.md):
 // - relaxed builds: 5×8 with one f32x4 load of rows 0-3 splatted by shuffles (pure, so V8 places each
-//   just before its two FMAs: 10 accumulators + 2 B + 1 A + 1 splat + row 4's load-splat = 15) runs
+//   just before its two FMAs: 10 accumulators + 2 B + 1 A + 1 splat + row 4's load-splat fit) runs
 //   at ~91 % vs ~85 % for 4×8 with four load-splats: 4×8's 8 accumulator chains each wait out the
 //   4-cycle FMA latency with no slack at 2 FMAs per cycle, 10 chains leave some. 3×12 (9 chains, 6
 //   loads) ~87 %; 6×8 and 5×8 with load-splats spill (25 and 22 GFLOP/s), and so does unrolling k.

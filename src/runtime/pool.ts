@@ -106,7 +106,7 @@ const workerLoop = `
   while (index <= Atomics.load(i32, live)) {
     ex.join(ctl, index);
     for (let i = 0; i < ${SPIN} && Atomics.load(i32, gen) === seen; i++);
-    Atomics.wait(i32, gen, seen);
+    if (Atomics.load(i32, gen) === seen) Atomics.wait(i32, gen, seen);
     seen = Atomics.load(i32, gen);
   }
   exited();`;
