@@ -187,19 +187,36 @@ function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i3
           }
         }
       } else {
-        // B: [n, k]; column j of the panel is row j0+j of B
+        // B: [n, k]; column j of the panel is row j0+j of B. Full panels go four steps at a time
+        // through two 4×4 shuffle transposes, the rest element by element.
+        const src = b + ((<usize>j0 * k + k0) << 2);
+        const ldb = <usize>k << 2;
+        const p4 = cols == NR ? kc & ~3 : 0;
+        for (let p = 0; p < p4; p += 4) {
+          const from = src + (<usize>p << 2);
+          const o = out + (<usize>p * NR << 2);
+          transpose4x4Store(from, ldb, o, NR << 2);
+          transpose4x4Store(from + 4 * ldb, ldb, o + 16, NR << 2);
+        }
         for (let j = 0; j < NR; j++) {
           const o = out + (<usize>j << 2);
-          if (j < cols) {
-            const src = b + ((<usize>(j0 + j) * k + k0) << 2);
-            for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * NR << 2), load<f32>(src + (<usize>p << 2)));
-          } else {
-            for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * NR << 2), 0);
-          }
+          const row = src + <usize>j * ldb;
+          for (let p = p4; p < kc; p++) store<f32>(o + (<usize>p * NR << 2), j < cols ? load<f32>(row + (<usize>p << 2)) : 0);
         }
       }
     }
   }
+}
+
+// Reads four f32x4 rows (ld bytes apart) from src and stores their transpose, rows ldo bytes apart.
+@inline function transpose4x4Store(src: usize, ld: usize, out: usize, ldo: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
+  const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(out, i32x4.shuffle(lo01, lo23, 0, 1, 4, 5));
+  v128.store(out + ldo, i32x4.shuffle(lo01, lo23, 2, 3, 6, 7));
+  v128.store(out + 2 * ldo, i32x4.shuffle(hi01, hi23, 0, 1, 4, 5));
+  v128.store(out + 3 * ldo, i32x4.shuffle(hi01, hi23, 2, 3, 6, 7));
 }
 
 // Packs A[i0 .. i0+mc, k0 .. k0+kc) into MR-row panels, zero rows past mc: step p of panel ip holds
@@ -238,18 +255,12 @@ function packRows5(src: usize, sm: usize, out: usize, kc: i32): i32 {
   let p = 0;
   for (; p + 4 <= kc; p += 4) {
     const from = src + (<usize>p << 2);
-    const r0 = v128.load(from), r1 = v128.load(from + sm), r2 = v128.load(from + 2 * sm), r3 = v128.load(from + 3 * sm);
-    const r4 = v128.load(from + 4 * sm);
-    const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
-    const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
     const o = out + <usize>p * 20;
-    v128.store(o, i32x4.shuffle(lo01, lo23, 0, 1, 4, 5));
+    transpose4x4Store(from, sm, o, 20);
+    const r4 = v128.load(from + 4 * sm);
     store<f32>(o, f32x4.extract_lane(r4, 0), 16);
-    v128.store(o, i32x4.shuffle(lo01, lo23, 2, 3, 6, 7), 20);
     store<f32>(o, f32x4.extract_lane(r4, 1), 36);
-    v128.store(o, i32x4.shuffle(hi01, hi23, 0, 1, 4, 5), 40);
     store<f32>(o, f32x4.extract_lane(r4, 2), 56);
-    v128.store(o, i32x4.shuffle(hi01, hi23, 2, 3, 6, 7), 60);
     store<f32>(o, f32x4.extract_lane(r4, 3), 76);
   }
   return p;
