@@ -30,8 +30,7 @@ const NR = 8;
 // by every thread.
 const KC = 128;
 const MC = ASC_FEATURE_RELAXED_SIMD ? 65 : 64;
-// With threads, row blocks shrink to no fewer rows than this before columns are split too: a
-// column split repacks A once per column block, a row split never does.
+// With threads, row blocks shrink to no fewer rows than this before columns are split too.
 const MC_MIN = 3 * MR;
 // B panels per pack tile: big enough to amortise the claim (16 panels of KC×NR: 64 KiB at K = 128),
 // and with threads at most 1/(2·threads) of B, so that every thread packs and none waits long at the
@@ -433,11 +432,12 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   const packTilesPerB = (panels + group - 1) / group;
   const packedBBytes = <usize>align64(<i64>nB * k * nUp * 4);
   const sliceBytes = <usize>align64(aPackBytes(m, k) + MR * NR * 4);
-  // With threads, cut about four tiles per thread to balance: smaller row blocks first (down to
-  // MC_MIN rows), then column blocks.
+  // With threads, cut about four tiles per thread to balance. Every row block streams all of packed
+  // B (K×N) and every column block all of A (M×K, repacked unless read in place), so the cuts go
+  // first across the larger of M and N: smaller row blocks (down to MC_MIN rows), then columns.
   const want = 4 * threads;
   let blockRows = MC;
-  if (threads > 1 && batch > 0 && batch * ((m + MC - 1) / MC) < want) {
+  if (threads > 1 && batch > 0 && m >= n && batch * ((m + MC - 1) / MC) < want) {
     const perItem = (want + batch - 1) / batch;
     blockRows = min(MC, max(MC_MIN, m / perItem / MR * MR));
   }
