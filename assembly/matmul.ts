@@ -338,11 +338,10 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   const transA = load<i32>(job + J_TRANS_A) != 0;
   // Relaxed builds read transposed A in place (a panel's step is MR consecutive floats of a row of
   // A) and pack only its last, partial panel; everything else is packed per K block.
-  const inPlace = ASC_FEATURE_RELAXED_SIMD && transA;
-  const fullRows = inPlace ? mc - mc % MR : 0;
+  const inPlaceRows = ASC_FEATURE_RELAXED_SIMD && transA ? mc - mc % MR : 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
-    if (fullRows < mc) packABlock(a, aPack, m, k, transA, i0 + fullRows, mc - fullRows, k0, kc);
+    if (inPlaceRows < mc) packABlock(a, aPack, m, k, transA, i0 + inPlaceRows, mc - inPlaceRows, k0, kc);
     const add = k0 > 0 || accumulate;
     const last = k0 + kc >= k;
     for (let jp = jp0; jp < jp1; jp++) {
@@ -353,11 +352,11 @@ function computeTile(job: usize, t: i32, slice: usize): void {
         const rows = min(MR, mc - ir);
         const cp = c + <usize>(i0 + ir) * ldc + (<usize>j0 << 2);
         let ap: usize, sk: usize;
-        if (ir < fullRows) {
+        if (ir < inPlaceRows) {
           ap = a + ((<usize>k0 * m + i0 + ir) << 2);
           sk = <usize>m << 2;
         } else {
-          ap = aPack + <usize>(ir - fullRows) * kc * (ASC_FEATURE_RELAXED_SIMD ? 4 : 16);
+          ap = aPack + <usize>(ir - inPlaceRows) * kc * (ASC_FEATURE_RELAXED_SIMD ? 4 : 16);
           sk = MR << 2;
         }
         if (rows == MR && cols == NR) {
