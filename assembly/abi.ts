@@ -43,6 +43,7 @@ export namespace Ctl {
   export const active: i32 = 0; // participants inside join()
   export const open: i32 = 4; // 1 while the job accepts participants
   export const job: i32 = 8; // byte address of the job record
+  export const live: i32 = 12; // pool workers with a higher index leave (src/runtime/pool.ts)
   export const gen: i32 = 64; // bumped to wake workers
   export const bytes: i32 = 128;
 }

@@ -5,7 +5,7 @@ export type { ErrorCode } from "./errors.js";
 export { init, isInitialized } from "./runtime/wasm.js";
 export type { BuildName, InitOptions } from "./runtime/wasm.js";
 export { info, memory } from "./runtime/info.js";
-export { setThreads } from "./runtime/pool.js";
+export { setThreads, shutdownThreads } from "./runtime/pool.js";
 export { setDevice, getDevice } from "./backend/device.js";
 export { initWebGpu, webgpuStats, setAutoThresholds, autoStats } from "./backend/webgpu/init.js";
 export type { WebGpuOptions } from "./backend/webgpu/init.js";
