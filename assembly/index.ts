@@ -12,4 +12,5 @@ export * from "./softmax";
 export * from "./norm";
 export * from "./loss";
 export * from "./dropout";
+export { rnnScratchBytes, rnnForwardPrepare, rnnBackwardPrepare, rnnStep } from "./rnn";
 export * from "./jobs";

@@ -1,4 +1,4 @@
-// Vector math shared by the kernel families (elementwise, softmax, norm, loss).
+// Vector math shared by the kernel families (elementwise, softmax, norm, loss, rnn).
 
 // Element i of an f32 buffer at byte address p, as a vector of four (ld/st) or a scalar (ldf/stf).
 @inline export function ld(p: usize, i: i32): v128 {
@@ -51,6 +51,28 @@
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+// tanh as in Cephes tanhf: an odd polynomial for |x| < 0.625 (where 1 − 2/(e^2x + 1) would cancel),
+// else 1 − 2/(e^2|x| + 1) with the sign of x; e^2|x| = +inf gives exactly ±1.
+@inline export function tanhVec(x: v128): v128 {
+  const ax = f32x4.abs(x);
+  const e = expVec(f32x4.add(ax, ax));
+  let big = f32x4.sub(f32x4.splat(1.0), f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))));
+  big = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  const z = f32x4.mul(x, x);
+  let s = f32x4.splat(-5.70498872745e-3);
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(2.06390887954e-2));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-5.37397155531e-2));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(1.33314422036e-1));
+  s = f32x4.add(f32x4.mul(s, z), f32x4.splat(-3.33332819422e-1));
+  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
+  return v128.bitselect(s, big, f32x4.lt(ax, f32x4.splat(0.625)));
+}
+
+// 1 / (1 + e^−x): e^−x = +inf for x ≪ 0 gives 0, never NaN.
+@inline export function sigmoidVec(x: v128): v128 {
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expVec(f32x4.neg(x))));
 }
 
 // clamp low, clamp high, log2(e), 1.5·2^23, ln2 hi, ln2 lo, Cephes p6..p1, 1

@@ -4,3 +4,5 @@ export type { StateDict, LoadResult } from "./module.js";
 export { Linear } from "./linear.js";
 export type { LinearOptions } from "./linear.js";
 export * as init from "./init.js";
+export { RNN, LSTM, GRU } from "./rnn.js";
+export type { RNNOptions, SimpleRNNOptions } from "./rnn.js";
