@@ -8,16 +8,26 @@
 
 import { Job, Rnn } from "./abi";
 import { claim, fetchAdd, jobInit, loadAcquire } from "./parallel";
-import { madd, sigmoidVec, tanhVec } from "./vmath";
+import { madd, sigmoidFastVec, tanhFastVec } from "./vmath";
 
 // The recurrent product runs a 4×8 register tile (8 f32x4 accumulators, as in matmul.ts) over the
-// previous hidden state packed in 4-row panels and W_hh packed in 8-column panels. A tile of a job
-// covers up to MB batch rows (its A block, MB·K floats, stays in L1/L2 while every W panel of the
-// tile streams past it) and a group of 8-unit column panels of every gate, so the gates of one
-// hidden unit meet in one tile and the cell update needs no second pass.
+// previous hidden state packed in 4-row panels and W_hh packed in 8-column panels, in the GotoBLAS
+// arrangement: a tile covers up to MB batch rows and a group of 8-unit column panels of every gate;
+// for each KC-deep chunk of K, the rows' packed chunk sits in L1 while the W panels stream past it,
+// and W_hh streams from memory once per step when the batch fits one row group. The gates of one
+// hidden unit meet in one tile, so the cell update follows without a second pass. The A operand is
+// packed once per step by whoever produces it: the forward cell update writes h_t packed for the
+// next step, the backward phase 1 writes dG_t packed. Packed layout (K = H forward, G·H backward,
+// cut per gate into chunks of at most KC): chunk (g, k0) starts at float (g·H + k0)·Bup (Bup = B
+// rounded up to 4), and holds for each 4-row panel kc columns of 4 floats.
 const MR = 4;
 const NR = 8;
-const MB = 16;
+const MB = 64;
+// KC as in matmul.ts: a row group's packed chunk (MB·KC·4 = 32 KiB) stays in L1 while every W panel
+// of the tile streams past it; the products of the tile accumulate in the participant's slice.
+const KC = 128;
+// Rows per backward phase-1 tile (elementwise: small tiles balance threads).
+const P1 = 16;
 
 // The job record: the common header (abi.ts Job), a counter of finished phase-1 tiles on its own
 // cache line, then the arguments. Byte offsets; pointers are byte addresses.
@@ -50,6 +60,9 @@ const J_DG = J_MODE + 96; // [T, B, G·H] gradients of the gate pre-activations 
 const J_DGH = J_MODE + 100; // gru: the hidden side (differs in the n gate); else = J_DG
 const J_DH = J_MODE + 104; // [B, H] running dh
 const J_DC = J_MODE + 108; // [B, H] running dc (lstm)
+const J_APACK = J_MODE + 112; // packed A: forward h of steps with t even / odd; backward dGh_t
+const J_APACK_BYTES = J_MODE + 116; // bytes of one forward buffer (the second follows it)
+const J_P1_TILES = J_MODE + 120;
 const JOB_BYTES = 320;
 
 @inline function align64(n: i64): i64 {
@@ -62,8 +75,8 @@ const JOB_BYTES = 320;
 
 // ---- the recurrent product ----
 
-// out[4][8] = Apanel[k][4]ᵀ · Bpanel[k][8].
-function kernel4x8(k: i32, ap: usize, bp: usize, out: usize): void {
+// out[4][8] (+)= Apanel[k][4]ᵀ · Bpanel[k][8].
+function kernel4x8(k: i32, ap: usize, bp: usize, out: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (const end = ap + (<usize>k << 4); ap < end;) {
@@ -84,6 +97,16 @@ function kernel4x8(k: i32, ap: usize, bp: usize, out: usize): void {
     ap += 16;
     bp += 32;
   }
+  if (add) {
+    c00 = f32x4.add(c00, v128.load(out));
+    c01 = f32x4.add(c01, v128.load(out, 16));
+    c10 = f32x4.add(c10, v128.load(out, 32));
+    c11 = f32x4.add(c11, v128.load(out, 48));
+    c20 = f32x4.add(c20, v128.load(out, 64));
+    c21 = f32x4.add(c21, v128.load(out, 80));
+    c30 = f32x4.add(c30, v128.load(out, 96));
+    c31 = f32x4.add(c31, v128.load(out, 112));
+  }
   v128.store(out, c00);
   v128.store(out, c01, 16);
   v128.store(out, c10, 32);
@@ -92,21 +115,6 @@ function kernel4x8(k: i32, ap: usize, bp: usize, out: usize): void {
   v128.store(out, c21, 80);
   v128.store(out, c30, 96);
   v128.store(out, c31, 112);
-}
-
-// Packs `rows` rows of K floats (row stride ld elements) into 4-row panels [K][4], zero-padding the
-// last panel: panel ir at dst + ir·K·16.
-function packRows(src: usize, ld: i32, rows: i32, k: i32, dst: usize): void {
-  const up = (rows + MR - 1) & ~(MR - 1);
-  for (let row = 0; row < up; row++) {
-    const o = dst + (<usize>(row >> 2) * k << 4) + (<usize>(row & 3) << 2);
-    if (row < rows) {
-      const s = src + (<usize>row * ld << 2);
-      for (let p = 0; p < k; p++) store<f32>(o + (<usize>p << 4), load<f32>(s + (<usize>p << 2)));
-    } else {
-      for (let p = 0; p < k; p++) store<f32>(o + (<usize>p << 4), 0);
-    }
-  }
 }
 
 // ---- lanes: the cell math runs on four hidden units at once, or on one (splat) at a row's end ----
@@ -120,28 +128,51 @@ function packRows(src: usize, ld: i32, rows: i32, k: i32, dst: usize): void {
   else v128.store(p, v);
 }
 
+// Stores the lanes of v (four units from j, or one) into a 4-row panel layout [K][4] at row r.
+@inline function stPacked(p: usize, v: v128, one: bool): void {
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (!one) {
+    store<f32>(p, f32x4.extract_lane(v, 1), 16);
+    store<f32>(p, f32x4.extract_lane(v, 2), 32);
+    store<f32>(p, f32x4.extract_lane(v, 3), 48);
+  }
+}
+
+// Byte offset of row b, column k0 + c in packed chunk (g, k0) (see the layout above).
+@inline function packedAt(H: i32, bUp: i32, g: i32, k0: i32, b: i32, c: i32): usize {
+  const kc = min(KC, H - k0);
+  return (<usize>(g * H + k0) * bUp + <usize>((b >> 2) * kc + c) * 4 + <usize>(b & 3)) << 2;
+}
+
+@inline function bUpOf(job: usize): i32 {
+  return (load<i32>(job + J_B) + MR - 1) & ~(MR - 1);
+}
+
 @inline function ones(): v128 {
   return f32x4.splat(1.0);
 }
 
+
 // ---- forward cells. x: the row's gate pre-activations from the input (overwritten with the
 // activations); rec: the recurrent products (gate g at rec + g·128 bytes); bias: b_hh (gate g at
-// + g·gH bytes); prev: h_{t−1} (gru) or c_{t−1} (lstm); gH = H·4 bytes. ----
+// + g·gH bytes, gH = H·4); prev: c_{t−1} (lstm) or h_{t−1} (gru); hPack: h's place in the next
+// step's packed A (0: not needed). ----
 
 @inline function lstmForward(x: usize, rec: usize, bias: usize, gH: usize, cPrev: usize, cOut: usize,
-  hOut: usize, hN: usize, cN: usize, one: bool): void {
-  const i = sigmoidVec(f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one)));
-  const f = sigmoidVec(f32x4.add(f32x4.add(ldv(x + gH, one), ldv(rec + 128, one)), ldv(bias + gH, one)));
-  const g = tanhVec(f32x4.add(f32x4.add(ldv(x + 2 * gH, one), ldv(rec + 256, one)), ldv(bias + 2 * gH, one)));
-  const o = sigmoidVec(f32x4.add(f32x4.add(ldv(x + 3 * gH, one), ldv(rec + 384, one)), ldv(bias + 3 * gH, one)));
+  hOut: usize, hPack: usize, hN: usize, cN: usize, one: bool): void {
+  const i = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one)));
+  const f = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x + gH, one), ldv(rec + 128, one)), ldv(bias + gH, one)));
+  const g = tanhFastVec(f32x4.add(f32x4.add(ldv(x + 2 * gH, one), ldv(rec + 256, one)), ldv(bias + 2 * gH, one)));
+  const o = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x + 3 * gH, one), ldv(rec + 384, one)), ldv(bias + 3 * gH, one)));
   const c = madd(f, ldv(cPrev, one), f32x4.mul(i, g));
-  const h = f32x4.mul(o, tanhVec(c));
+  const h = f32x4.mul(o, tanhFastVec(c));
   stv(x, i, one);
   stv(x + gH, f, one);
   stv(x + 2 * gH, g, one);
   stv(x + 3 * gH, o, one);
   stv(cOut, c, one);
   stv(hOut, h, one);
+  if (hPack) stPacked(hPack, h, one);
   if (hN) {
     stv(hN, h, one);
     stv(cN, c, one);
@@ -150,24 +181,27 @@ function packRows(src: usize, ld: i32, rows: i32, k: i32, dst: usize): void {
 
 // torch's GRU: n = tanh(x_n + r ⊙ (W_hn h + b_hn)), h' = (h − n) ⊙ z + n. cOut keeps W_hn h + b_hn.
 @inline function gruForward(x: usize, rec: usize, bias: usize, gH: usize, hPrev: usize, cOut: usize,
-  hOut: usize, hN: usize, one: bool): void {
-  const r = sigmoidVec(f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one)));
-  const z = sigmoidVec(f32x4.add(f32x4.add(ldv(x + gH, one), ldv(rec + 128, one)), ldv(bias + gH, one)));
+  hOut: usize, hPack: usize, hN: usize, one: bool): void {
+  const r = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one)));
+  const z = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x + gH, one), ldv(rec + 128, one)), ldv(bias + gH, one)));
   const hn = f32x4.add(ldv(rec + 256, one), ldv(bias + 2 * gH, one));
-  const n = tanhVec(madd(r, hn, ldv(x + 2 * gH, one)));
+  const n = tanhFastVec(madd(r, hn, ldv(x + 2 * gH, one)));
   const h = madd(f32x4.sub(ldv(hPrev, one), n), z, n);
   stv(x, r, one);
   stv(x + gH, z, one);
   stv(x + 2 * gH, n, one);
   stv(cOut, hn, one);
   stv(hOut, h, one);
+  if (hPack) stPacked(hPack, h, one);
   if (hN) stv(hN, h, one);
 }
 
-@inline function rnnForward(relu: bool, x: usize, rec: usize, bias: usize, hOut: usize, hN: usize, one: bool): void {
+@inline function rnnForward(relu: bool, x: usize, rec: usize, bias: usize, hOut: usize, hPack: usize, hN: usize,
+  one: bool): void {
   const a = f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one));
-  const h = relu ? v128.andnot(a, f32x4.lt(a, f32x4.splat(0))) : tanhVec(a);
+  const h = relu ? v128.andnot(a, f32x4.lt(a, f32x4.splat(0))) : tanhFastVec(a);
   stv(hOut, h, one);
+  if (hPack) stPacked(hPack, h, one);
   if (hN) stv(hN, h, one);
 }
 
@@ -184,10 +218,15 @@ function packRows(src: usize, ld: i32, rows: i32, k: i32, dst: usize): void {
   return load<i32>(job + J_REVERSE) ? t == 0 : t == load<i32>(job + J_T) - 1;
 }
 
+// The packed A buffer holding h of step t (forward: two buffers alternate by the step's parity).
+@inline function hPackOf(job: usize, t: i32): usize {
+  return <usize>load<u32>(job + J_APACK) + <usize>(t & 1) * <usize>load<u32>(job + J_APACK_BYTES);
+}
+
 // The cell update of rows r0 .. r0+mb, hidden units j0 .. j0+nc of step t, from the recurrent
 // products in tmp ([mb/4][G][4][8]).
 function forwardCells(job: usize, t: i32, r0: i32, mb: i32, j0: i32, nc: i32, tmp: usize, hPrev: usize, ldPrev: i32,
-  cPrev: usize): void {
+  cPrev: usize, hPackNext: usize): void {
   const mode = load<i32>(job + J_MODE);
   const B = load<i32>(job + J_B);
   const H = load<i32>(job + J_H);
@@ -201,6 +240,7 @@ function forwardCells(job: usize, t: i32, r0: i32, mb: i32, j0: i32, nc: i32, tm
   const last = isLast(job, t);
   const hN0 = last ? <usize>load<u32>(job + J_HN) : 0;
   const cN0 = last ? <usize>load<u32>(job + J_CN) : 0;
+  const bUp = bUpOf(job);
   for (let rr = 0; rr < mb; rr++) {
     const b = r0 + rr;
     const row = <usize>t * B + b;
@@ -212,35 +252,39 @@ function forwardCells(job: usize, t: i32, r0: i32, mb: i32, j0: i32, nc: i32, tm
     const cN = cN0 ? cN0 + st : 0;
     const cOut = cells + ((row * H + j0) << 2);
     const hp = hPrev + ((<usize>b * ldPrev + j0) << 2);
+    const k0 = j0 & ~(KC - 1);
+    const pk = hPackNext ? hPackNext + packedAt(H, bUp, 0, k0, b, j0 - k0) : 0;
     let c = 0;
     if (mode == Rnn.lstm) {
       const cp = cPrev + st;
       for (; c + 4 <= nc; c += 4) {
         const o = <usize>c << 2;
-        lstmForward(x + o, rec + o, bias + o, gH, cp + o, cOut + o, hOut + o, hN ? hN + o : 0, cN ? cN + o : 0, false);
+        lstmForward(x + o, rec + o, bias + o, gH, cp + o, cOut + o, hOut + o, pk ? pk + (o << 2) : 0,
+          hN ? hN + o : 0, cN ? cN + o : 0, false);
       }
       for (; c < nc; c++) {
         const o = <usize>c << 2;
-        lstmForward(x + o, rec + o, bias + o, gH, cp + o, cOut + o, hOut + o, hN ? hN + o : 0, cN ? cN + o : 0, true);
+        lstmForward(x + o, rec + o, bias + o, gH, cp + o, cOut + o, hOut + o, pk ? pk + (o << 2) : 0,
+          hN ? hN + o : 0, cN ? cN + o : 0, true);
       }
     } else if (mode == Rnn.gru) {
       for (; c + 4 <= nc; c += 4) {
         const o = <usize>c << 2;
-        gruForward(x + o, rec + o, bias + o, gH, hp + o, cOut + o, hOut + o, hN ? hN + o : 0, false);
+        gruForward(x + o, rec + o, bias + o, gH, hp + o, cOut + o, hOut + o, pk ? pk + (o << 2) : 0, hN ? hN + o : 0, false);
       }
       for (; c < nc; c++) {
         const o = <usize>c << 2;
-        gruForward(x + o, rec + o, bias + o, gH, hp + o, cOut + o, hOut + o, hN ? hN + o : 0, true);
+        gruForward(x + o, rec + o, bias + o, gH, hp + o, cOut + o, hOut + o, pk ? pk + (o << 2) : 0, hN ? hN + o : 0, true);
       }
     } else {
       const relu = mode == Rnn.rnnRelu;
       for (; c + 4 <= nc; c += 4) {
         const o = <usize>c << 2;
-        rnnForward(relu, x + o, rec + o, bias + o, hOut + o, hN ? hN + o : 0, false);
+        rnnForward(relu, x + o, rec + o, bias + o, hOut + o, pk ? pk + (o << 2) : 0, hN ? hN + o : 0, false);
       }
       for (; c < nc; c++) {
         const o = <usize>c << 2;
-        rnnForward(relu, x + o, rec + o, bias + o, hOut + o, hN ? hN + o : 0, true);
+        rnnForward(relu, x + o, rec + o, bias + o, hOut + o, pk ? pk + (o << 2) : 0, hN ? hN + o : 0, true);
       }
     }
   }
@@ -267,68 +311,93 @@ function forwardTile(job: usize, tile: i32, slice: usize): void {
   const ldPrev = first ? H : ldOut;
   const cPrev = first ? <usize>load<u32>(job + J_C0) : <usize>load<u32>(job + J_CELLS) + (<usize>prev * B * H << 2);
   const zero = first && load<i32>(job + J_H0_ZERO) != 0;
+  const aPack = hPackOf(job, prev);
+  const hPackNext: usize = isLast(job, t) ? 0 : hPackOf(job, t);
   const wPack = <usize>load<u32>(job + J_WPACK);
-  const aPack = slice;
-  const tmp = slice + <usize>align64(<i64>MB * G * H * 4);
-  if (!zero) packRows(hPrev + (<usize>r0 * ldPrev << 2), ldPrev, mb, H, aPack);
-  for (let jp = pg * perGroup; jp < p1; jp++) {
-    if (zero) {
-      memory.fill(tmp, 0, <usize>mbUp * G * NR << 2);
-    } else {
-      for (let g = 0; g < G; g++) {
-        const bp = wPack + (<usize>(g * panels + jp) * H * NR << 2);
-        for (let ir = 0; ir < mbUp; ir += MR) {
-          kernel4x8(H, aPack + (<usize>ir * H << 2), bp, tmp + (<usize>(((ir >> 2) * G + g) * 32) << 2));
+  const bUp = bUpOf(job);
+  const p0 = pg * perGroup;
+  // The tile's products: panel jp − p0 at tmp + (jp − p0)·(mbUp/4)·G·128 bytes, [mbUp/4][G][4][8].
+  const tmp = slice;
+  const panelBytes = <usize>(mbUp >> 2) * G * 128;
+  if (zero) {
+    memory.fill(tmp, 0, <usize>(p1 - p0) * panelBytes);
+  } else {
+    for (let k0 = 0; k0 < H; k0 += KC) {
+      const kc = min(KC, H - k0);
+      const a = aPack + packedAt(H, bUp, 0, k0, r0, 0);
+      for (let jp = p0; jp < p1; jp++) {
+        const out = tmp + <usize>(jp - p0) * panelBytes;
+        for (let g = 0; g < G; g++) {
+          const bp = wPack + ((<usize>(g * panels + jp) * H + k0) * NR << 2);
+          for (let ir = 0; ir < mbUp; ir += MR) {
+            kernel4x8(kc, a + (<usize>ir * kc << 2), bp, out + (<usize>(((ir >> 2) * G + g) * 32) << 2), k0 > 0);
+          }
         }
       }
     }
+  }
+  for (let jp = p0; jp < p1; jp++) {
     const j0 = jp * NR;
-    forwardCells(job, t, r0, mb, j0, min(NR, H - j0), tmp, hPrev, ldPrev, cPrev);
+    forwardCells(job, t, r0, mb, j0, min(NR, H - j0), tmp + <usize>(jp - p0) * panelBytes, hPrev, ldPrev, cPrev, hPackNext);
   }
 }
 
 // ---- backward cells: gate gradients of one row's units. dh: the running gradient of h_t (the
-// previous step's phase 2), plus the gradient of the output at t when dOut is given. ----
+// previous step's phase 2), plus the gradient of the output at t when dOut is given; pk: the
+// units' place in the packed dG of this step (gate g at pk + g·gP). ----
 
 @inline function lstmBackward(gate: usize, gH: usize, c: usize, cPrev: usize, dOut: usize, dh: usize, dc: usize,
-  dg: usize, one: bool): void {
+  dg: usize, pk: usize, gP: usize, one: bool): void {
   const i = ldv(gate, one), f = ldv(gate + gH, one), g = ldv(gate + 2 * gH, one), o = ldv(gate + 3 * gH, one);
   let dhv = ldv(dh, one);
   if (dOut) dhv = f32x4.add(dhv, ldv(dOut, one));
-  const tc = tanhVec(ldv(c, one));
+  const tc = tanhFastVec(ldv(c, one));
   const dcv = madd(f32x4.mul(dhv, o), f32x4.sub(ones(), f32x4.mul(tc, tc)), ldv(dc, one));
-  stv(dg, f32x4.mul(f32x4.mul(dcv, g), f32x4.mul(i, f32x4.sub(ones(), i))), one);
-  stv(dg + gH, f32x4.mul(f32x4.mul(dcv, ldv(cPrev, one)), f32x4.mul(f, f32x4.sub(ones(), f))), one);
-  stv(dg + 2 * gH, f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(ones(), f32x4.mul(g, g))), one);
-  stv(dg + 3 * gH, f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(ones(), o))), one);
+  const di = f32x4.mul(f32x4.mul(dcv, g), f32x4.mul(i, f32x4.sub(ones(), i)));
+  const df = f32x4.mul(f32x4.mul(dcv, ldv(cPrev, one)), f32x4.mul(f, f32x4.sub(ones(), f)));
+  const dgg = f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(ones(), f32x4.mul(g, g)));
+  const do_ = f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(ones(), o)));
+  stv(dg, di, one);
+  stv(dg + gH, df, one);
+  stv(dg + 2 * gH, dgg, one);
+  stv(dg + 3 * gH, do_, one);
+  stPacked(pk, di, one);
+  stPacked(pk + gP, df, one);
+  stPacked(pk + 2 * gP, dgg, one);
+  stPacked(pk + 3 * gP, do_, one);
   stv(dc, f32x4.mul(dcv, f), one);
 }
 
 // dGx and dGh differ only in the n gate: the hidden side of n is scaled by r.
 @inline function gruBackward(gate: usize, gH: usize, hn: usize, hPrev: usize, dOut: usize, dh: usize,
-  dgx: usize, dgh: usize, one: bool): void {
+  dgx: usize, dgh: usize, pk: usize, gP: usize, one: bool): void {
   const r = ldv(gate, one), z = ldv(gate + gH, one), n = ldv(gate + 2 * gH, one);
   let dhv = ldv(dh, one);
   if (dOut) dhv = f32x4.add(dhv, ldv(dOut, one));
   const dan = f32x4.mul(f32x4.mul(dhv, f32x4.sub(ones(), z)), f32x4.sub(ones(), f32x4.mul(n, n)));
   const dar = f32x4.mul(f32x4.mul(dan, ldv(hn, one)), f32x4.mul(r, f32x4.sub(ones(), r)));
   const daz = f32x4.mul(f32x4.mul(dhv, f32x4.sub(ldv(hPrev, one), n)), f32x4.mul(z, f32x4.sub(ones(), z)));
+  const dhn = f32x4.mul(dan, r);
   stv(dgx, dar, one);
   stv(dgx + gH, daz, one);
   stv(dgx + 2 * gH, dan, one);
   stv(dgh, dar, one);
   stv(dgh + gH, daz, one);
-  stv(dgh + 2 * gH, f32x4.mul(dan, r), one);
+  stv(dgh + 2 * gH, dhn, one);
+  stPacked(pk, dar, one);
+  stPacked(pk + gP, daz, one);
+  stPacked(pk + 2 * gP, dhn, one);
   stv(dh, f32x4.mul(dhv, z), one);
 }
 
 // h = tanh(a): da = dh·(1 − h²); h = relu(a): da = dh where h > 0 (torch's threshold_backward).
-@inline function rnnBackward(relu: bool, h: usize, dOut: usize, dh: usize, dg: usize, one: bool): void {
+@inline function rnnBackward(relu: bool, h: usize, dOut: usize, dh: usize, dg: usize, pk: usize, one: bool): void {
   let dhv = ldv(dh, one);
   if (dOut) dhv = f32x4.add(dhv, ldv(dOut, one));
   const hv = ldv(h, one);
   const da = relu ? v128.and(dhv, f32x4.gt(hv, f32x4.splat(0))) : f32x4.mul(dhv, f32x4.sub(ones(), f32x4.mul(hv, hv)));
   stv(dg, da, one);
+  stPacked(pk, da, one);
 }
 
 // Phase 1 of a backward step: gate gradients of rows r0 .. r0+mb, every hidden unit.
@@ -353,6 +422,9 @@ function backwardCells(job: usize, r0: i32, mb: i32): void {
   const dGh = <usize>load<u32>(job + J_DGH);
   const dh0 = <usize>load<u32>(job + J_DH);
   const dc0 = <usize>load<u32>(job + J_DC);
+  const pack = <usize>load<u32>(job + J_APACK);
+  const bUp = bUpOf(job);
+  const gP = <usize>H * bUp << 2; // bytes between the packed chunks of consecutive gates
   const relu = mode == Rnn.rnnRelu;
   for (let b = r0; b < r0 + mb; b++) {
     const row = <usize>t * B + b;
@@ -371,38 +443,37 @@ function backwardCells(job: usize, r0: i32, mb: i32): void {
       const cp = cPrev + st;
       for (; j + 4 <= H; j += 4) {
         const o = <usize>j << 2;
-        lstmBackward(gate + o, gH, c + o, cp + o, dOut ? dOut + o : 0, dh + o, dc + o, dg + o, false);
+        lstmBackward(gate + o, gH, c + o, cp + o, dOut ? dOut + o : 0, dh + o, dc + o, dg + o, pack + packedAt(H, bUp, 0, j & ~(KC - 1), b, j & (KC - 1)), gP, false);
       }
       for (; j < H; j++) {
         const o = <usize>j << 2;
-        lstmBackward(gate + o, gH, c + o, cp + o, dOut ? dOut + o : 0, dh + o, dc + o, dg + o, true);
+        lstmBackward(gate + o, gH, c + o, cp + o, dOut ? dOut + o : 0, dh + o, dc + o, dg + o, pack + packedAt(H, bUp, 0, j & ~(KC - 1), b, j & (KC - 1)), gP, true);
       }
     } else if (mode == Rnn.gru) {
       for (; j + 4 <= H; j += 4) {
         const o = <usize>j << 2;
-        gruBackward(gate + o, gH, c + o, hp + o, dOut ? dOut + o : 0, dh + o, dg + o, dgh + o, false);
+        gruBackward(gate + o, gH, c + o, hp + o, dOut ? dOut + o : 0, dh + o, dg + o, dgh + o, pack + packedAt(H, bUp, 0, j & ~(KC - 1), b, j & (KC - 1)), gP, false);
       }
       for (; j < H; j++) {
         const o = <usize>j << 2;
-        gruBackward(gate + o, gH, c + o, hp + o, dOut ? dOut + o : 0, dh + o, dg + o, dgh + o, true);
+        gruBackward(gate + o, gH, c + o, hp + o, dOut ? dOut + o : 0, dh + o, dg + o, dgh + o, pack + packedAt(H, bUp, 0, j & ~(KC - 1), b, j & (KC - 1)), gP, true);
       }
     } else {
       for (; j + 4 <= H; j += 4) {
         const o = <usize>j << 2;
-        rnnBackward(relu, h + o, dOut ? dOut + o : 0, dh + o, dg + o, false);
+        rnnBackward(relu, h + o, dOut ? dOut + o : 0, dh + o, dg + o, pack + packedAt(H, bUp, 0, j & ~(KC - 1), b, j & (KC - 1)), false);
       }
       for (; j < H; j++) {
         const o = <usize>j << 2;
-        rnnBackward(relu, h + o, dOut ? dOut + o : 0, dh + o, dg + o, true);
+        rnnBackward(relu, h + o, dOut ? dOut + o : 0, dh + o, dg + o, pack + packedAt(H, bUp, 0, j & ~(KC - 1), b, j & (KC - 1)), true);
       }
     }
   }
 }
 
 // Phase 2 of a backward step: dh_{t−1} of rows r0 .. r0+mb, units of panels in the tile's group
-// = dGh_t · W_hh, plus (gru) the dh·z phase 1 left in dh.
+// = dGh_t · W_hh, plus (gru) the dh·z phase 1 left in dh. K = G·H runs in chunks per gate.
 function backwardRecurrent(job: usize, tile: i32, slice: usize): void {
-  const t = load<i32>(job + J_STEP);
   const B = load<i32>(job + J_B);
   const H = load<i32>(job + J_H);
   const G = load<i32>(job + J_G);
@@ -415,26 +486,51 @@ function backwardRecurrent(job: usize, tile: i32, slice: usize): void {
   const r0 = rg * MB;
   const mb = min(MB, B - r0);
   const mbUp = (mb + MR - 1) & ~(MR - 1);
-  const p1 = min(panels, (pg + 1) * perGroup);
+  const p0 = pg * perGroup;
+  const p1 = min(panels, p0 + perGroup);
   const add = load<i32>(job + J_MODE) == Rnn.gru;
-  const dGh = <usize>load<u32>(job + J_DGH) + ((<usize>t * B + r0) * K << 2);
+  const aPack = <usize>load<u32>(job + J_APACK);
+  const bUp = bUpOf(job);
   const dh = <usize>load<u32>(job + J_DH);
   const wPack = <usize>load<u32>(job + J_WPACK);
-  const aPack = slice;
-  const tmp = slice + <usize>align64(<i64>MB * K * 4);
-  packRows(dGh, K, mb, K, aPack);
-  for (let jp = pg * perGroup; jp < p1; jp++) {
-    const bp = wPack + (<usize>jp * K * NR << 2);
-    for (let ir = 0; ir < mbUp; ir += MR) kernel4x8(K, aPack + (<usize>ir * K << 2), bp, tmp + (<usize>ir * NR << 2));
+  // The tile's products: panel jp − p0 at tmp + (jp − p0)·mbUp·32 bytes, [mbUp][8].
+  const tmp = slice;
+  const panelBytes = <usize>mbUp << 5;
+  for (let g = 0; g < G; g++) {
+    for (let k0 = 0; k0 < H; k0 += KC) {
+      const kc = min(KC, H - k0);
+      const a = aPack + packedAt(H, bUp, g, k0, r0, 0);
+      const more = g > 0 || k0 > 0;
+      for (let jp = p0; jp < p1; jp++) {
+        const bp = wPack + ((<usize>jp * K + g * H + k0) * NR << 2);
+        const out = tmp + <usize>(jp - p0) * panelBytes;
+        for (let ir = 0; ir < mbUp; ir += MR) {
+          kernel4x8(kc, a + (<usize>ir * kc << 2), bp, out + (<usize>ir * NR << 2), more);
+        }
+      }
+    }
+  }
+  for (let jp = p0; jp < p1; jp++) {
     const j0 = jp * NR;
     const nc = min(NR, H - j0);
+    const src = tmp + <usize>(jp - p0) * panelBytes;
     for (let rr = 0; rr < mb; rr++) {
       const d = dh + ((<usize>(r0 + rr) * H + j0) << 2);
-      const s = tmp + (<usize>rr * NR << 2);
-      for (let c = 0; c < nc; c++) {
-        const q = d + (<usize>c << 2);
-        const v = load<f32>(s + (<usize>c << 2));
-        store<f32>(q, add ? load<f32>(q) + v : v);
+      const s = src + (<usize>rr * NR << 2);
+      if (nc == NR) {
+        let v0 = v128.load(s), v1 = v128.load(s, 16);
+        if (add) {
+          v0 = f32x4.add(v0, v128.load(d));
+          v1 = f32x4.add(v1, v128.load(d, 16));
+        }
+        v128.store(d, v0);
+        v128.store(d, v1, 16);
+      } else {
+        for (let c = 0; c < nc; c++) {
+          const q = d + (<usize>c << 2);
+          const v = load<f32>(s + (<usize>c << 2));
+          store<f32>(q, add ? load<f32>(q) + v : v);
+        }
       }
     }
   }
@@ -452,36 +548,47 @@ export function rnnForwardTiles(job: usize, worker: i32): void {
   }
 }
 
-// Backward step: phase-1 tiles (one per row group) come first in claim order; a phase-2 tile starts
-// once all of them are finished, so whoever waits only waits for work already under way.
+// Backward step: phase-1 tiles come first in claim order; a phase-2 tile starts once all of them
+// are finished, so whoever waits only waits for work already under way.
 export function rnnBackwardTiles(job: usize, worker: i32): void {
   const slice = <usize>load<u32>(job + J_SLICES) + <usize>worker * <usize>load<u32>(job + J_SLICE_BYTES);
-  const rowGroups = load<i32>(job + J_ROW_GROUPS);
+  const p1Tiles = load<i32>(job + J_P1_TILES);
   const B = load<i32>(job + J_B);
   for (;;) {
     const t = claim(job);
     if (t < 0) break;
-    if (t < rowGroups) {
-      backwardCells(job, t * MB, min(MB, B - t * MB));
+    if (t < p1Tiles) {
+      backwardCells(job, t * P1, min(P1, B - t * P1));
       fetchAdd(job + J_DONE, 1);
     } else {
-      while (loadAcquire(job + J_DONE) < rowGroups) {}
-      backwardRecurrent(job, t - rowGroups, slice);
+      while (loadAcquire(job + J_DONE) < p1Tiles) {}
+      backwardRecurrent(job, t - p1Tiles, slice);
     }
   }
 }
 
 // ---- exports ----
 
+@inline function packedBytes(batch: i32, hidden: i32, G: i32): i64 {
+  const bUp = <i64>((batch + MR - 1) & ~(MR - 1));
+  const one = align64(bUp * hidden * 4); // one forward buffer of packed h
+  return max(2 * one, align64(bUp * G * hidden * 4)); // forward: two; backward: packed dG
+}
+
+// A participant's products of one tile: at most MB rows × every unit of every gate.
+@inline function sliceBytes(hidden: i32, G: i32): i64 {
+  return align64(<i64>MB * G * ((hidden + NR - 1) & ~(NR - 1)) * 4);
+}
+
 // Bytes of scratch a layer of this shape needs with `threads` participants: job record, packed W_hh,
-// a zero block (absent h0, c0 or bias) and one slice per participant; saturates at 2^31−1.
+// a zero block (absent h0, c0 or bias), the packed A of a step and one slice per participant;
+// saturates at 2^31−1 so an impossible size fails to allocate.
 export function rnnScratchBytes(mode: i32, batch: i32, hidden: i32, threads: i32): i32 {
   const G = gatesOf(mode);
   const hUp = (hidden + NR - 1) & ~(NR - 1);
   const packed = align64(<i64>G * hidden * hUp * 4);
   const zero = align64(<i64>max(batch * hidden, G * hidden) * 4);
-  const slice = align64(<i64>MB * G * hidden * 4) + align64(<i64>MB * G * NR * 4);
-  const total = <i64>JOB_BYTES + packed + zero + <i64>max(threads, 1) * slice;
+  const total = <i64>JOB_BYTES + packed + zero + packedBytes(batch, hidden, G) + <i64>max(threads, 1) * sliceBytes(hidden, G);
   return total > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : <i32>total;
 }
 
@@ -496,6 +603,7 @@ function layout(job: usize, B: i32, H: i32, threads: i32): void {
   store<i32>(job + J_ROW_GROUPS, rowGroups);
   store<i32>(job + J_PANEL_GROUPS, (panels + perGroup - 1) / perGroup);
   store<i32>(job + J_PANELS_PER_GROUP, perGroup);
+  store<i32>(job + J_P1_TILES, (B + P1 - 1) / P1);
 }
 
 function common(job: usize, mode: i32, steps: i32, batch: i32, hidden: i32, reverse: i32, h0: usize, c0: usize,
@@ -505,7 +613,10 @@ function common(job: usize, mode: i32, steps: i32, batch: i32, hidden: i32, reve
   const wPack = scratch + JOB_BYTES;
   const zero = wPack + <usize>align64(<i64>G * hidden * hUp * 4);
   const zeroBytes = <usize>align64(<i64>max(batch * hidden, G * hidden) * 4);
-  memory.fill(zero, 0, zeroBytes);
+  const aPack = zero + zeroBytes;
+  const aPackBytes = <usize>packedBytes(batch, hidden, G);
+  // Zero the zero block and the packed A (rows past B stay zero in every panel).
+  memory.fill(zero, 0, zeroBytes + aPackBytes);
   store<i32>(job + J_MODE, mode);
   store<i32>(job + J_T, steps);
   store<i32>(job + J_B, batch);
@@ -520,16 +631,18 @@ function common(job: usize, mode: i32, steps: i32, batch: i32, hidden: i32, reve
   store<u32>(job + J_C0, <u32>(c0 ? c0 : zero));
   store<i32>(job + J_H0_ZERO, h0 ? 0 : 1);
   store<u32>(job + J_WPACK, <u32>wPack);
-  store<u32>(job + J_SLICES, <u32>(zero + zeroBytes));
-  store<u32>(job + J_SLICE_BYTES, <u32>(align64(<i64>MB * G * hidden * 4) + align64(<i64>MB * G * NR * 4)));
+  store<u32>(job + J_APACK, <u32>aPack);
+  store<u32>(job + J_APACK_BYTES, <u32>align64(<i64>((batch + MR - 1) & ~(MR - 1)) * hidden * 4));
+  store<u32>(job + J_SLICES, <u32>(aPack + aPackBytes));
+  store<u32>(job + J_SLICE_BYTES, <u32>sliceBytes(hidden, G));
   layout(job, batch, hidden, threads);
   return zero;
 }
 
-// Writes the forward job of one layer direction into scratch (rnnScratchBytes, 64-byte aligned) and
-// packs W_hh. gates: [T, B, G·H] holding x·W_ihᵀ + b_ih, overwritten with the activations (lstm
-// i,f,g,o; gru r,z,n; rnn: left as is); cells: [T, B, H] (lstm c_t, gru W_hn·h + b_hn; rnn 0);
-// out: h_t of row b at out + ((t·B + b)·ldOut + j)·4; h0, c0, bHh [G·H], hN, cN may be 0 (zero /
+// Writes the forward job of one layer direction into scratch (rnnScratchBytes, 64-byte aligned),
+// packs W_hh and h0. gates: [T, B, G·H] holding x·W_ihᵀ + b_ih, overwritten with the activations
+// (lstm i,f,g,o; gru r,z,n; rnn: left as is); cells: [T, B, H] (lstm c_t, gru W_hn·h + b_hn; rnn
+// 0); out: h_t of row b at out + ((t·B + b)·ldOut + j)·4; h0, c0, bHh [G·H], hN, cN may be 0 (zero /
 // not wanted). Then rnnStep(job, t) before each runJob, t = 0 .. T−1 (T−1 .. 0 when reverse).
 export function rnnForwardPrepare(mode: i32, steps: i32, batch: i32, hidden: i32, reverse: i32, wHh: usize, bHh: usize,
   h0: usize, c0: usize, gates: usize, cells: usize, out: usize, ldOut: i32, hN: usize, cN: usize,
@@ -541,6 +654,18 @@ export function rnnForwardPrepare(mode: i32, steps: i32, batch: i32, hidden: i32
   store<u32>(job + J_BHH, <u32>(bHh ? bHh : zero));
   store<i32>(job + Job.kind, Rnn.forwardJob);
   store<i32>(job + Job.threads, max(threads, 1));
+  if (h0) {
+    const first = reverse ? steps - 1 : 0;
+    const dst = hPackOf(job, prevStep(job, first));
+    const bUp = (batch + MR - 1) & ~(MR - 1);
+    for (let b = 0; b < batch; b++) {
+      const src = h0 + (<usize>b * hidden << 2);
+      for (let k = 0; k < hidden; k++) {
+        const k0 = k & ~(KC - 1);
+        store<f32>(dst + packedAt(hidden, bUp, 0, k0, b, k - k0), load<f32>(src + (<usize>k << 2)));
+      }
+    }
+  }
   // W_hhᵀ [H, G·H] in 8-column panels, per gate: panel (g, jp) holds rows k of units
   // g·H + jp·8 .. +8 (zero past H), so every gate of a hidden unit sits in the same panel index.
   const G = gatesOf(mode);
@@ -605,11 +730,10 @@ export function rnnBackwardPrepare(mode: i32, steps: i32, batch: i32, hidden: i3
 // Resets the job at `job` (prepared above) for step t. skipDh: the backward step's phase 2 (dh of
 // the previous step) is not needed (the last step when dh0 is not wanted).
 export function rnnStep(job: usize, t: i32, skipDh: i32): void {
-  const rowGroups = load<i32>(job + J_ROW_GROUPS);
-  const compute = rowGroups * load<i32>(job + J_PANEL_GROUPS);
+  const compute = load<i32>(job + J_ROW_GROUPS) * load<i32>(job + J_PANEL_GROUPS);
   store<i32>(job + J_STEP, t);
   store<i32>(job + J_DONE, 0);
   const kind = load<i32>(job + Job.kind);
-  const tiles = kind == Rnn.forwardJob ? compute : rowGroups + (skipDh ? 0 : compute);
+  const tiles = kind == Rnn.forwardJob ? compute : load<i32>(job + J_P1_TILES) + (skipDh ? 0 : compute);
   jobInit(job, kind, load<i32>(job + Job.threads), tiles);
 }
