@@ -6,7 +6,6 @@ import { TesseraError } from "../errors.js";
 import { Tensor } from "./tensor.js";
 import { noGrad } from "./autograd.js";
 import { tidy } from "./scope.js";
-import { tensor } from "./creation.js";
 import { Generator } from "./random.js";
 
 export interface GradcheckOptions {
@@ -28,9 +27,10 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   const gen = new Generator(seed);
   const probe = noGrad(() => fn(...inputs));
   const weights = Float64Array.from({ length: probe.size }, () => gen.random() * 2 - 1);
-  const device = probe.device;
+  const backend = probe.backend; // the weights live where fn's output does (not just a device name)
   probe.dispose();
-  const weightT = tensor(Float32Array.from(weights), probe.shape, { device });
+  const weightT = Tensor.empty(probe.shape, "float32", backend);
+  backend.write(weightT.handle, Float32Array.from(weights), "float32");
 
   const scalar = (): number => noGrad(() => tidy(() => {
     const y = fn(...inputs).data();
