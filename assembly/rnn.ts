@@ -8,7 +8,8 @@
 
 import { Job, Rnn } from "./abi";
 import { claim, fetchAdd, jobInit, loadAcquire } from "./parallel";
-import { madd, sigmoidFastVec, tanhFastVec } from "./vmath";
+import { gruBackward, gruForward, lstmBackward, lstmForward, rnnBackward, rnnForward } from "./rnn-cells";
+import { madd } from "./vmath";
 
 // The recurrent product runs a 4×8 register tile (8 f32x4 accumulators, as in matmul.ts) over the
 // previous hidden state packed in 4-row panels and W_hh packed in 8-column panels, in the GotoBLAS
@@ -50,7 +51,7 @@ const J_HN = J_MODE + 56; // [B, H] or 0
 const J_CN = J_MODE + 60;
 const J_BHH = J_MODE + 64; // [G·H] (the zero block when absent)
 const J_WPACK = J_MODE + 68;
-const J_SLICES = J_MODE + 72; // per-participant scratch: packed A rows, then the tile's products
+const J_SLICES = J_MODE + 72; // per-participant scratch: the products of its current tile
 const J_SLICE_BYTES = J_MODE + 76;
 const J_ROW_GROUPS = J_MODE + 80;
 const J_PANEL_GROUPS = J_MODE + 84;
@@ -117,26 +118,7 @@ function kernel4x8(k: i32, ap: usize, bp: usize, out: usize, add: bool): void {
   v128.store(out, c31, 112);
 }
 
-// ---- lanes: the cell math runs on four hidden units at once, or on one (splat) at a row's end ----
-
-@inline function ldv(p: usize, one: bool): v128 {
-  return one ? v128.load32_splat(p) : v128.load(p);
-}
-
-@inline function stv(p: usize, v: v128, one: bool): void {
-  if (one) store<f32>(p, f32x4.extract_lane(v, 0));
-  else v128.store(p, v);
-}
-
-// Stores the lanes of v (four units from j, or one) into a 4-row panel layout [K][4] at row r.
-@inline function stPacked(p: usize, v: v128, one: bool): void {
-  store<f32>(p, f32x4.extract_lane(v, 0));
-  if (!one) {
-    store<f32>(p, f32x4.extract_lane(v, 1), 16);
-    store<f32>(p, f32x4.extract_lane(v, 2), 32);
-    store<f32>(p, f32x4.extract_lane(v, 3), 48);
-  }
-}
+// ---- the packed A operand ----
 
 // Byte offset of row b, column k0 + c in packed chunk (g, k0) (see the layout above).
 @inline function packedAt(H: i32, bUp: i32, g: i32, k0: i32, b: i32, c: i32): usize {
@@ -146,63 +128,6 @@ function kernel4x8(k: i32, ap: usize, bp: usize, out: usize, add: bool): void {
 
 @inline function bUpOf(job: usize): i32 {
   return (load<i32>(job + J_B) + MR - 1) & ~(MR - 1);
-}
-
-@inline function ones(): v128 {
-  return f32x4.splat(1.0);
-}
-
-
-// ---- forward cells. x: the row's gate pre-activations from the input (overwritten with the
-// activations); rec: the recurrent products (gate g at rec + g·128 bytes); bias: b_hh (gate g at
-// + g·gH bytes, gH = H·4); prev: c_{t−1} (lstm) or h_{t−1} (gru); hPack: h's place in the next
-// step's packed A (0: not needed). ----
-
-@inline function lstmForward(x: usize, rec: usize, bias: usize, gH: usize, cPrev: usize, cOut: usize,
-  hOut: usize, hPack: usize, hN: usize, cN: usize, one: bool): void {
-  const i = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one)));
-  const f = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x + gH, one), ldv(rec + 128, one)), ldv(bias + gH, one)));
-  const g = tanhFastVec(f32x4.add(f32x4.add(ldv(x + 2 * gH, one), ldv(rec + 256, one)), ldv(bias + 2 * gH, one)));
-  const o = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x + 3 * gH, one), ldv(rec + 384, one)), ldv(bias + 3 * gH, one)));
-  const c = madd(f, ldv(cPrev, one), f32x4.mul(i, g));
-  const h = f32x4.mul(o, tanhFastVec(c));
-  stv(x, i, one);
-  stv(x + gH, f, one);
-  stv(x + 2 * gH, g, one);
-  stv(x + 3 * gH, o, one);
-  stv(cOut, c, one);
-  stv(hOut, h, one);
-  if (hPack) stPacked(hPack, h, one);
-  if (hN) {
-    stv(hN, h, one);
-    stv(cN, c, one);
-  }
-}
-
-// torch's GRU: n = tanh(x_n + r ⊙ (W_hn h + b_hn)), h' = (h − n) ⊙ z + n. cOut keeps W_hn h + b_hn.
-@inline function gruForward(x: usize, rec: usize, bias: usize, gH: usize, hPrev: usize, cOut: usize,
-  hOut: usize, hPack: usize, hN: usize, one: bool): void {
-  const r = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one)));
-  const z = sigmoidFastVec(f32x4.add(f32x4.add(ldv(x + gH, one), ldv(rec + 128, one)), ldv(bias + gH, one)));
-  const hn = f32x4.add(ldv(rec + 256, one), ldv(bias + 2 * gH, one));
-  const n = tanhFastVec(madd(r, hn, ldv(x + 2 * gH, one)));
-  const h = madd(f32x4.sub(ldv(hPrev, one), n), z, n);
-  stv(x, r, one);
-  stv(x + gH, z, one);
-  stv(x + 2 * gH, n, one);
-  stv(cOut, hn, one);
-  stv(hOut, h, one);
-  if (hPack) stPacked(hPack, h, one);
-  if (hN) stv(hN, h, one);
-}
-
-@inline function rnnForward(relu: bool, x: usize, rec: usize, bias: usize, hOut: usize, hPack: usize, hN: usize,
-  one: bool): void {
-  const a = f32x4.add(f32x4.add(ldv(x, one), ldv(rec, one)), ldv(bias, one));
-  const h = relu ? v128.andnot(a, f32x4.lt(a, f32x4.splat(0))) : tanhFastVec(a);
-  stv(hOut, h, one);
-  if (hPack) stPacked(hPack, h, one);
-  if (hN) stv(hN, h, one);
 }
 
 // h_{t−1} (and c_{t−1}) of step t: h0 / c0 on the first step, else the neighbouring step's output.
@@ -222,6 +147,8 @@ function kernel4x8(k: i32, ap: usize, bp: usize, out: usize, add: bool): void {
 @inline function hPackOf(job: usize, t: i32): usize {
   return <usize>load<u32>(job + J_APACK) + <usize>(t & 1) * <usize>load<u32>(job + J_APACK_BYTES);
 }
+
+// ---- forward steps ----
 
 // The cell update of rows r0 .. r0+mb, hidden units j0 .. j0+nc of step t, from the recurrent
 // products in tmp ([mb/4][G][4][8]).
@@ -342,65 +269,11 @@ function forwardTile(job: usize, tile: i32, slice: usize): void {
   }
 }
 
-// ---- backward cells: gate gradients of one row's units. dh: the running gradient of h_t (the
-// previous step's phase 2), plus the gradient of the output at t when dOut is given; pk: the
-// units' place in the packed dG of this step (gate g at pk + g·gP). ----
+// ---- backward steps ----
 
-@inline function lstmBackward(gate: usize, gH: usize, c: usize, cPrev: usize, dOut: usize, dh: usize, dc: usize,
-  dg: usize, pk: usize, gP: usize, one: bool): void {
-  const i = ldv(gate, one), f = ldv(gate + gH, one), g = ldv(gate + 2 * gH, one), o = ldv(gate + 3 * gH, one);
-  let dhv = ldv(dh, one);
-  if (dOut) dhv = f32x4.add(dhv, ldv(dOut, one));
-  const tc = tanhFastVec(ldv(c, one));
-  const dcv = madd(f32x4.mul(dhv, o), f32x4.sub(ones(), f32x4.mul(tc, tc)), ldv(dc, one));
-  const di = f32x4.mul(f32x4.mul(dcv, g), f32x4.mul(i, f32x4.sub(ones(), i)));
-  const df = f32x4.mul(f32x4.mul(dcv, ldv(cPrev, one)), f32x4.mul(f, f32x4.sub(ones(), f)));
-  const dgg = f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(ones(), f32x4.mul(g, g)));
-  const do_ = f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(ones(), o)));
-  stv(dg, di, one);
-  stv(dg + gH, df, one);
-  stv(dg + 2 * gH, dgg, one);
-  stv(dg + 3 * gH, do_, one);
-  stPacked(pk, di, one);
-  stPacked(pk + gP, df, one);
-  stPacked(pk + 2 * gP, dgg, one);
-  stPacked(pk + 3 * gP, do_, one);
-  stv(dc, f32x4.mul(dcv, f), one);
-}
-
-// dGx and dGh differ only in the n gate: the hidden side of n is scaled by r.
-@inline function gruBackward(gate: usize, gH: usize, hn: usize, hPrev: usize, dOut: usize, dh: usize,
-  dgx: usize, dgh: usize, pk: usize, gP: usize, one: bool): void {
-  const r = ldv(gate, one), z = ldv(gate + gH, one), n = ldv(gate + 2 * gH, one);
-  let dhv = ldv(dh, one);
-  if (dOut) dhv = f32x4.add(dhv, ldv(dOut, one));
-  const dan = f32x4.mul(f32x4.mul(dhv, f32x4.sub(ones(), z)), f32x4.sub(ones(), f32x4.mul(n, n)));
-  const dar = f32x4.mul(f32x4.mul(dan, ldv(hn, one)), f32x4.mul(r, f32x4.sub(ones(), r)));
-  const daz = f32x4.mul(f32x4.mul(dhv, f32x4.sub(ldv(hPrev, one), n)), f32x4.mul(z, f32x4.sub(ones(), z)));
-  const dhn = f32x4.mul(dan, r);
-  stv(dgx, dar, one);
-  stv(dgx + gH, daz, one);
-  stv(dgx + 2 * gH, dan, one);
-  stv(dgh, dar, one);
-  stv(dgh + gH, daz, one);
-  stv(dgh + 2 * gH, dhn, one);
-  stPacked(pk, dar, one);
-  stPacked(pk + gP, daz, one);
-  stPacked(pk + 2 * gP, dhn, one);
-  stv(dh, f32x4.mul(dhv, z), one);
-}
-
-// h = tanh(a): da = dh·(1 − h²); h = relu(a): da = dh where h > 0 (torch's threshold_backward).
-@inline function rnnBackward(relu: bool, h: usize, dOut: usize, dh: usize, dg: usize, pk: usize, one: bool): void {
-  let dhv = ldv(dh, one);
-  if (dOut) dhv = f32x4.add(dhv, ldv(dOut, one));
-  const hv = ldv(h, one);
-  const da = relu ? v128.and(dhv, f32x4.gt(hv, f32x4.splat(0))) : f32x4.mul(dhv, f32x4.sub(ones(), f32x4.mul(hv, hv)));
-  stv(dg, da, one);
-  stPacked(pk, da, one);
-}
-
-// Phase 1 of a backward step: gate gradients of rows r0 .. r0+mb, every hidden unit.
+// Phase 1 of a backward step: gate gradients of rows r0 .. r0+mb, every hidden unit. dh: the
+// running gradient of h_t (the previous step's phase 2), plus the gradient of the output at t
+// when dOut is given; the gradients go to dG (and dGh) and, packed, to the step's A operand.
 function backwardCells(job: usize, r0: i32, mb: i32): void {
   const t = load<i32>(job + J_STEP);
   const mode = load<i32>(job + J_MODE);
