@@ -70,8 +70,8 @@ export function rnn(input: Tensor, hx: Tensor | null, cx: Tensor | null, weights
   const B = unbatched ? 1 : batchFirst ? x.shape[0] : x.shape[1];
   if (T === 0) throw new TesseraError("E_SHAPE", `${name}: input: expected a sequence length of at least 1, received ${fmt(x.shape)}`);
   const stateShape = unbatched ? [L * D, H] : [L * D, B, H];
-  const states: [string, Tensor | null][] = [["h0", hx], ...(mode === "lstm" ? [["c0", cx] as [string, Tensor | null]] : [])];
-  for (const [arg, s] of states) {
+  const given: [string, Tensor | null][] = [["h0", hx], ...(mode === "lstm" ? [["c0", cx] as [string, Tensor | null]] : [])];
+  for (const [arg, s] of given) {
     if (s === null) continue;
     floatTensor(`${name}: ${arg}`, s);
     if (s.ndim !== stateShape.length || s.shape.some((d, i) => d !== stateShape[i])) {
@@ -82,6 +82,7 @@ export function rnn(input: Tensor, hx: Tensor | null, cx: Tensor | null, weights
   if (weights.length !== L * D * perDir) {
     throw new TesseraError("E_VALUE", `${name}: expected ${L * D * perDir} weight tensors, received ${weights.length}`);
   }
+  const weightNames: string[] = [];
   for (let l = 0; l < L; l++) {
     const inSize = l === 0 ? c.inputSize : D * H;
     for (let d = 0; d < D; d++) {
@@ -93,12 +94,13 @@ export function rnn(input: Tensor, hx: Tensor | null, cx: Tensor | null, weights
         if (w.ndim !== shapes[i].length || w.shape.some((v, k) => v !== shapes[i][k])) {
           throw new TesseraError("E_SHAPE", `${name}: ${names[i]}${suffix}: expected shape ${fmt(shapes[i])}, received ${fmt(w.shape)}`);
         }
+        weightNames.push(names[i] + suffix);
       }
     }
   }
-  const used = [x, ...(hx ? [hx] : []), ...(cx && mode === "lstm" ? [cx] : [])];
-  const be = sameBackend(name, ["input", ...(hx ? ["h0"] : []), ...(cx && mode === "lstm" ? ["c0"] : []), ...weights.map((_, i) => `weight ${i}`)],
-    [...used, ...weights]);
+  const states = [...(hx ? [hx] : []), ...(cx && mode === "lstm" ? [cx] : [])];
+  const be = sameBackend(name, ["input", ...(hx ? ["h0"] : []), ...(cx && mode === "lstm" ? ["c0"] : []), ...weightNames],
+    [x, ...states, ...weights]);
   const h0 = hx;
   const c0 = mode === "lstm" ? cx : null;
   const generator = c.generator ?? defaultGenerator;
@@ -196,7 +198,6 @@ export function rnn(input: Tensor, hx: Tensor | null, cx: Tensor | null, weights
       for (let l = L - 1; l >= 0; l--) {
         const inSize = l === 0 ? c.inputSize : D * H;
         const dX = l > 0 || x.requiresGrad ? Tensor.empty([T, B, inSize], "float32", be) : null;
-        if (dX && (B === 0 || inSize === 0)) be.fill(dX.handle, dX.size, 0, "float32");
         for (let d = 0; d < D; d++) {
           const k = l * D + d;
           const w = weights.slice(k * perDir, (k + 1) * perDir);
