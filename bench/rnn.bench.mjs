@@ -107,7 +107,7 @@ def time_ms(fn, samples=15, min_ms=40):
     per.sort()
     return {"best": per[0], "median": per[samples // 2]}
 out = {}
-for threads in (1, 2):
+for threads in json.loads(sys.argv[2]):
     torch.set_num_threads(threads)
     for c in cases:
         cell = torch.nn.LSTM if c["cell"] == "LSTM" else torch.nn.GRU
@@ -127,7 +127,7 @@ print(json.dumps(out))
 `;
 let torch = null;
 if (peers) {
-  const py = spawnSync("/usr/bin/python3", ["-c", torchScript, JSON.stringify(CASES)], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const py = spawnSync("/usr/bin/python3", ["-c", torchScript, JSON.stringify(CASES), JSON.stringify(threadCounts)], { encoding: "utf8", maxBuffer: 1 << 20 });
   if (py.status === 0) torch = JSON.parse(py.stdout.trim().split("\n").pop());
   else if (!jsonMode) console.log(`PyTorch unavailable: ${py.stderr.trim().split("\n").pop()}`);
 }
