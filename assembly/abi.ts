@@ -90,3 +90,14 @@ export namespace BpeTrainState {
   export const pairBytes: i32 = 16; // one entry of `pairs`: left, right, count, head
   export const bytes: i32 = 128;
 }
+
+// Recurrent layers (rnn.ts): the cell of a layer and the job kinds of its time steps, which jobs.ts
+// join() dispatches on beside JobKind's (numbered apart from them).
+export namespace Rnn {
+  export const lstm: i32 = 0; // gates i, f, g, o (torch order)
+  export const gru: i32 = 1; // gates r, z, n
+  export const rnnTanh: i32 = 2;
+  export const rnnRelu: i32 = 3;
+  export const forwardJob: i32 = 32; // one forward time step
+  export const backwardJob: i32 = 33; // one backward time step
+}

@@ -12,6 +12,7 @@ export * from "./softmax";
 export * from "./norm";
 export * from "./loss";
 export * from "./dropout";
+export { rnnScratchBytes, rnnForwardPrepare, rnnBackwardPrepare, rnnStep } from "./rnn";
 export * from "./jobs";
 export * from "./optim";
 export * from "./attention";

@@ -7,7 +7,7 @@
 // device to the op layer (sameBackend never sees a mix), so autograd needs no cross-device edges.
 import { TesseraError } from "../errors.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp, Region, RnnBackwardArgs, RnnForwardArgs,
 } from "./backend.js";
 
 export interface AutoThresholds {
@@ -346,5 +346,34 @@ export class AutoBackend implements Backend {
     const macs = 2 * a.batch * a.tq * a.tk * (a.d + a.dv);
     this.run(Math.max(macs, 1), this.thresholds.macs, [q, k, v, probs, dOut], [dq, dk, dv],
       (be, m) => be.attentionBackward(m(q)!, m(k)!, m(v)!, m(probs)!, m(dOut)!, m(dq)!, m(dk)!, m(dv)!, a));
+  }
+
+  // ---- recurrent layers: no shader yet, so they run on the CPU (E_DEVICE for data only the GPU holds) ----
+  private rnnOnCpu<A extends RnnForwardArgs | RnnBackwardArgs>(a: A, ins: (Handle | null)[], outs: (Handle | null)[],
+    call: (be: Backend, args: A) => void): void {
+    const region = (r: Region | null, m: (x: Handle | null) => Handle | null): Region | null => (r === null ? null : { handle: m(r.handle)!, offset: r.offset });
+    this.run(0, Infinity, ins, outs, (be, m) => {
+      const mapped = { ...a } as Record<string, unknown>;
+      for (const [key, value] of Object.entries(a)) {
+        if (value !== null && typeof value === "object" && "offset" in (value as object)) mapped[key] = region(value as Region, m);
+        else if (value !== null && typeof value === "object") mapped[key] = m(value as Handle);
+      }
+      call(be, mapped as A);
+    });
+  }
+
+  rnnForward(a: RnnForwardArgs): void {
+    const h = (r: Region | null) => r?.handle ?? null;
+    // out, hN and cN are regions of larger buffers: listed as inputs too, so their other values survive
+    const outs = [h(a.out), a.gates, a.cells, h(a.hN), h(a.cN)];
+    this.rnnOnCpu(a, [a.x, a.wIh, a.wHh, a.bIh, a.bHh, h(a.h0), h(a.c0), ...outs], outs, (be, args) => be.rnnForward(args));
+  }
+
+  rnnBackward(a: RnnBackwardArgs): void {
+    const h = (r: Region | null) => r?.handle ?? null;
+    const outs = [a.dx, h(a.dh0), h(a.dc0), a.dWIh, a.dWHh, a.dBIh, a.dBHh];
+    const ins = [a.x, a.wIh, a.wHh, a.bIh, a.bHh, h(a.h0), h(a.c0), h(a.out), a.gates, a.cells, h(a.dOut), h(a.dhN), h(a.dcN),
+      a.accumulateDx ? a.dx : null, h(a.dh0), h(a.dc0)];
+    this.rnnOnCpu(a, ins, outs, (be, args) => be.rnnBackward(args));
   }
 }

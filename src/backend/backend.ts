@@ -100,6 +100,72 @@ export interface AttentionArgs {
   causal: boolean;
 }
 
+/** The cell of a recurrent layer: torch.nn.LSTM, GRU, or RNN with tanh / relu. */
+export type RnnMode = "lstm" | "gru" | "rnnTanh" | "rnnRelu";
+
+/** A place in a buffer: `offset` elements into `handle`. */
+export interface Region {
+  handle: Handle;
+  offset: number;
+}
+
+/**
+ * One direction of one recurrent layer over a whole sequence. G = 4 (lstm: gates i, f, g, o),
+ * 3 (gru: r, z, n), 1 (rnn); T ≥ 1 steps, B ≥ 0 rows, I ≥ 0 inputs, H ≥ 1 hidden units. Weights in
+ * torch's layout. The row of step t, batch item b is t·B + b (time-major).
+ */
+export interface RnnLayerArgs {
+  mode: RnnMode;
+  steps: number;
+  batch: number;
+  inputSize: number;
+  hiddenSize: number;
+  /** Run t = T−1 … 0: the reverse direction of a bidirectional layer. */
+  reverse: boolean;
+  /** x: [T, B, I]. */
+  x: Handle;
+  /** wIh: [G·H, I]; wHh: [G·H, H]; bIh, bHh: [G·H] or null (no bias). */
+  wIh: Handle;
+  wHh: Handle;
+  bIh: Handle | null;
+  bHh: Handle | null;
+  /** Initial states [B, H]; null: zeros. c0 is read by lstm only. */
+  h0: Region | null;
+  c0: Region | null;
+  /** h_t of row (t, b), unit j, at element (t·B + b)·outStride + j of the region (outStride ≥ H). */
+  out: Region;
+  outStride: number;
+  /**
+   * State the forward saves for the backward: gates [T, B, G·H] (the gate activations; rnn: scratch,
+   * not read back) and cells [T, B, H] (lstm: c_t; gru: W_hn·h_{t−1} + b_hn; rnn: null).
+   */
+  gates: Handle;
+  cells: Handle | null;
+}
+
+export interface RnnForwardArgs extends RnnLayerArgs {
+  /** Final states [B, H] (h at t = T−1, or t = 0 when reverse), or null when not wanted. */
+  hN: Region | null;
+  cN: Region | null;
+}
+
+export interface RnnBackwardArgs extends RnnLayerArgs {
+  /** Gradients of out (same layout as out), of hN and of cN; null: zero. */
+  dOut: Region | null;
+  dhN: Region | null;
+  dcN: Region | null;
+  /** dx: [T, B, I] written, or added to when accumulateDx; null: not wanted. */
+  dx: Handle | null;
+  accumulateDx: boolean;
+  /** Gradients of h0 and c0 ([B, H]) and of the weights (written whole); null: not wanted. */
+  dh0: Region | null;
+  dc0: Region | null;
+  dWIh: Handle | null;
+  dWHh: Handle | null;
+  dBIh: Handle | null;
+  dBHh: Handle | null;
+}
+
 export interface Backend {
   /** The device name users see as `t.device` ("cpu", "webgpu", …). */
   readonly device: string;
@@ -235,4 +301,10 @@ export interface Backend {
   attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void;
   /** dq, dk, dv (shaped like q, k, v) from dOut [batch, tq, dv] and the forward's probs. */
   attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void;
+
+  // ---- recurrent layers (one direction of one layer, whole sequence) ----
+  /** Writes out, hN, cN and the saved gates / cells. */
+  rnnForward(args: RnnForwardArgs): void;
+  /** Backpropagation through time from the forward's saved state (same args, same buffers). */
+  rnnBackward(args: RnnBackwardArgs): void;
 }

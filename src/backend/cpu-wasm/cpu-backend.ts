@@ -1,14 +1,17 @@
 // The CPU device: the Backend interface over one loaded WASM runtime (src/runtime/wasm.ts). A handle
 // is a byte address in the runtime's linear memory; each method is a thin call into the build's
 // kernels (assembly/), with shapes and strides passed through a small scratch block this backend
-// keeps (no allocation per call), and gemm sized, threaded and scratch-managed by ./gemm.ts.
+// keeps (no allocation per call), and gemm and the recurrent layers sized, threaded and
+// scratch-managed by ./gemm.ts and ./rnn.ts.
 import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs,
+  RnnBackwardArgs, RnnForwardArgs, SgdStepArgs, UnaryOp,
 } from "../backend.js";
 import { gemm } from "./gemm.js";
+import { rnnBackward, rnnForward } from "./rnn.js";
 
 export class CpuBackend implements Backend {
   readonly device = "cpu";
@@ -271,4 +274,8 @@ export class CpuBackend implements Backend {
       this.free(dS);
     }
   }
+
+  // ---- recurrent layers ----
+  rnnForward(args: RnnForwardArgs): void { rnnForward(args, this.rt); }
+  rnnBackward(args: RnnBackwardArgs): void { rnnBackward(args, this.rt); }
 }

@@ -360,4 +360,13 @@ export class WebGpuBackend implements Backend {
       this.ctx.free(dS); // recorded commands keep their order: reuse by a later kernel is safe
     }
   }
+
+  // ---- recurrent layers: not on the GPU yet ----
+  rnnForward(): void {
+    throw new TesseraError("E_DEVICE", `rnnForward (nn.RNN / LSTM / GRU): expected a CPU tensor, received one on ${this.label} — no shader runs recurrent layers yet; use the cpu or auto device`);
+  }
+
+  rnnBackward(): void {
+    throw new TesseraError("E_DEVICE", `rnnBackward (nn.RNN / LSTM / GRU): expected a CPU tensor, received one on ${this.label} — no shader runs recurrent layers yet; use the cpu or auto device`);
+  }
 }
