@@ -14,3 +14,4 @@ export * from "./loss";
 export * from "./dropout";
 export * from "./jobs";
 export * from "./optim";
+export * from "./qlearn";
