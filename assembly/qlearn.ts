@@ -8,16 +8,15 @@
 // (x >>> 8)·2^-24 < ε, and then act ((x & 255)·nActions) >>> 8 (uniform for 2, 4, 8… actions);
 // otherwise act argmax Q[s] (the first maximum, as numpy.argmax).
 //
-// Speed (bench/rl.bench.mjs; CPU time per step on this 2-core machine, 4×4 maze / 64×64 maze):
-// ~4 / ~17 ns here against ~9 / ~24 ns for the same loop in JS over typed arrays. A step waits on
-// the chain state → Q row → action → next state, and what keeps that chain short decides the speed:
+// Speed (bench/rl.bench.mjs and bench/README.md): a step waits on the chain state → Q row →
+// action → next state, so the loop is kept plain:
 // - the argmax is compares and branches, written as a loop: the predictor guesses the action and
-//   the next loads start at once. A data-dependent select (which binaryen makes of an unrolled last
-//   compare), a SIMD argmax, or a per-state cache of the greedy action all put the compare latency
-//   on the chain: 1.3–3× slower on the 4×4 maze, at most 15 % faster on the 64×64 one;
+//   the next loads start at once. A data-dependent select (binaryen makes one of an unrolled last
+//   compare), a SIMD or branch-free argmax, or a per-state cache of the greedy action put the
+//   compare latency on the chain: 2–5× slower on the 4×4 maze, at most 15 % faster on a 64×64 one;
 // - the target's row maximum is off the chain and its compares are unpredictable, so there the
-//   unrolled form that binaryen turns into selects wins (compare branches, or f64.max and its NaN
-//   handling in V8, were ~1.4× slower);
+//   unrolled form that binaryen turns into selects wins (branches, or f64.max with V8's NaN
+//   handling, were ~1.4× slower);
 // - the generator's words live in locals (as module globals every draw went through memory).
 
 @inline function argmaxRow(row: usize, nActions: i32): i32 {
@@ -60,7 +59,7 @@
 // to its unrolled branch, argmaxRow to a loop of 3) and with any nActions. The draw sites repeat
 // xoshiro128**'s six lines so that its words stay in locals (an inlined function cannot update its
 // caller's locals). A transition is one 16-byte record, {next: i32, done: i32, reward: f64}: one
-// base pointer instead of three leaves registers for the generator (with three, V8 spilled them).
+// base pointer instead of three, and a state's four transitions share one cache line.
 
 @inline function qlearningEpisodes(tr: usize, q: usize, nActions: i32, start: i32, episodes: i32, maxSteps: i32,
   alpha: f64, gamma: f64, epsilon: f64, epsilonDecay: f64, minEpsilon: f64,

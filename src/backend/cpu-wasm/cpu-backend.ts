@@ -276,9 +276,9 @@ export class CpuBackend implements Backend {
   /**
    * Runs a batch of ε-greedy episodes; returns how many ended in a terminal step. The batch goes to
    * the kernel in calls of 1, 2, 4, … episodes, each resuming from the Q table and generator words
-   * in memory with the ε the kernel would have reached: V8 first runs a WASM function in its
-   * baseline tier and swaps in the optimised code only for later calls, so one long call would run
-   * unoptimised throughout (1.6× slower per step on a 64×64 maze).
+   * in memory with the ε the kernel would have reached (the results are those of one call): a
+   * first batch in a fresh process ran 1.5× slower per step as one call on a 64×64 maze, partly
+   * because V8 runs a WASM function's first call in its baseline tier to the end.
    */
   tabularEpisodes(a: TabularEpisodesArgs): number {
     let ended = 0, eps = a.epsilon;
