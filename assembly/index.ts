@@ -16,3 +16,4 @@ export { rnnScratchBytes, rnnForwardPrepare, rnnBackwardPrepare, rnnStep } from 
 export * from "./jobs";
 export * from "./optim";
 export * from "./attention";
+export * from "./qlearn";

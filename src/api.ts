@@ -19,5 +19,7 @@ export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";
 export * as data from "./data/index.js";
 export * as metrics from "./metrics/index.js";
+export * as rl from "./rl/index.js";
+export * as reasoning from "./reasoning/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";
