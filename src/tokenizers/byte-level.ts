@@ -41,8 +41,9 @@ export function byteLevelToBytes(s: string): Uint8Array | undefined {
 }
 
 const encoder = new TextEncoder();
-const replacingDecoder = new TextDecoder("utf-8");
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is text (tiktoken and Hugging Face keep it), not a byte-order mark.
+const replacingDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function utf8Encode(s: string): Uint8Array {
   return encoder.encode(s);

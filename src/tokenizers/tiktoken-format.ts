@@ -1,10 +1,13 @@
 // tiktoken's rank files (`cl100k_base.tiktoken`): one token per line, base64 of its bytes, a
 // space, its rank (which is also its id). Loading checks every line: bad base64, a missing or
-// non-integer rank, a rank or a token seen twice are E_FORMAT errors naming the line.
+// non-integer rank, a rank past MAX_TOKEN_ID, a rank or a token seen twice are E_FORMAT errors
+// naming the line; so is a file without a token for some single byte (tiktoken's merging starts
+// from single bytes, and would otherwise lose that byte).
 
 import { fail, TesseraError } from "../errors.js";
 import { BPETokenizer } from "./bpe-tokenizer.js";
 import { PATTERNS, type PatternSpec } from "./pre-tokenizers.js";
+import { isTokenId, MAX_TOKEN_ID, TokenTable } from "./vocab.js";
 
 const B64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
@@ -24,10 +27,10 @@ function encodeBase64(b: Uint8Array): string {
   return btoa(s);
 }
 
-/** Parses a .tiktoken file into id → bytes. */
-export function parseTiktokenRanks(text: string): Uint8Array[] {
+/** Rank → bytes of a .tiktoken file, in file order. */
+function parseRankMap(text: string): Map<number, Uint8Array> {
   if (typeof text !== "string") fail("E_TYPE", "ranks", "the text of a .tiktoken file", text);
-  const tokens: Uint8Array[] = [];
+  const tokens = new Map<number, Uint8Array>();
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
@@ -39,16 +42,23 @@ export function parseTiktokenRanks(text: string): Uint8Array[] {
     const bytes = decodeBase64(line.slice(0, sp), i + 1);
     const rankText = line.slice(sp + 1);
     const rank = Number(rankText);
-    if (!/^\d+$/.test(rankText) || !Number.isSafeInteger(rank) || rank > 0x7ffffffe) {
-      throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected a non-negative integer rank, received ${JSON.stringify(rankText.slice(0, 20))}`);
+    if (!/^\d+$/.test(rankText) || !isTokenId(rank)) {
+      throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected a rank, an integer in [0, ${MAX_TOKEN_ID}] (ids are int32 in the kernels), received ${JSON.stringify(rankText.slice(0, 20))}`);
     }
-    if (tokens[rank] !== undefined) {
+    if (tokens.has(rank)) {
       throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected each rank once, received rank ${rank} a second time`);
     }
-    tokens[rank] = bytes;
+    tokens.set(rank, bytes);
   }
-  if (tokens.length === 0) fail("E_FORMAT", "ranks", "at least one \"<base64> <rank>\" line", text);
+  if (tokens.size === 0) fail("E_FORMAT", "ranks", "at least one \"<base64> <rank>\" line", text);
   return tokens;
+}
+
+/** Parses a .tiktoken file into id → bytes (an array with holes where ranks are missing). */
+export function parseTiktokenRanks(text: string): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const [rank, bytes] of parseRankMap(text)) out[rank] = bytes;
+  return out;
 }
 
 export function serializeTiktokenRanks(tokens: (Uint8Array | undefined)[]): string {
@@ -68,14 +78,23 @@ export interface TiktokenOptions {
 
 /** A tiktoken-compatible tokenizer from .tiktoken text (or parsed ranks). */
 export function fromTiktoken(ranks: string | Uint8Array[], options: TiktokenOptions = {}): BPETokenizer {
-  const tokens = typeof ranks === "string" ? parseTiktokenRanks(ranks) : ranks;
-  if (!Array.isArray(tokens)) fail("E_TYPE", "ranks", "the text of a .tiktoken file or an array of token bytes", ranks);
+  if (typeof ranks !== "string" && !Array.isArray(ranks)) fail("E_TYPE", "ranks", "the text of a .tiktoken file or an array of token bytes", ranks);
+  const table = typeof ranks === "string" ? TokenTable.fromEntries(parseRankMap(ranks), "ranks") : TokenTable.fromArray(ranks, "ranks");
+  const single = new Set<number>();
+  for (const b of table.bytes) if (b.length === 1) single.add(b[0]);
+  for (let b = 0; b < 256; b++) {
+    if (!single.has(b)) {
+      throw new TesseraError("E_FORMAT", `ranks: expected a token for every single byte, received none for byte ${b} (0x${b.toString(16).padStart(2, "0")})`);
+    }
+  }
   const specials = new Map<string, number>();
   for (const [t, id] of Object.entries(options.specialTokens ?? {})) {
-    if (!Number.isInteger(id) || id < 0) fail("E_VALUE", `specialTokens[${JSON.stringify(t)}]`, "a non-negative integer id", id);
-    if (tokens[id] !== undefined) fail("E_VALUE", `specialTokens[${JSON.stringify(t)}]`, "an id not used by an ordinary token", id);
+    if (!isTokenId(id)) fail("E_VALUE", `specialTokens[${JSON.stringify(t)}]`, `a token id, an integer in [0, ${MAX_TOKEN_ID}]`, id);
+    if (table.get(id) !== undefined) fail("E_VALUE", `specialTokens[${JSON.stringify(t)}]`, "an id not used by an ordinary token", id);
     specials.set(t, id);
   }
+  const tokens = new Map<number, Uint8Array>();
+  table.ids.forEach((id, i) => tokens.set(id, table.bytes[i]));
   return new BPETokenizer({
     tokens,
     merges: null,
