@@ -14,7 +14,7 @@ import { compilePattern, matchesOnly, normalize, PATTERNS, PreTokenizer, type No
 import { codePointUnits } from "./split.js";
 import { TokenTable } from "./vocab.js";
 import { pieceOffsets } from "./token-offsets.js";
-import { SpecialTokens, type SpecialOptions } from "./special-tokens.js";
+import { SpecialTokens, type AddedTokenOptions, type SpecialOptions } from "./special-tokens.js";
 import { encodeBatch, type BatchEncoding, type BatchOptions, type Template, type TextInput } from "./batch.js";
 import type { TrainOptions } from "./bpe-train.js";
 import { trainBPE } from "./bpe-train.js";
@@ -43,6 +43,8 @@ export interface BPEConfig {
   /** Hugging Face pre-tokenizer steps (Split rules, prefix spaces) in order; when given, `pattern` and `addPrefixSpace` only describe. */
   preTokenizer?: PreTokenizerStep[];
   specialTokens?: Map<string, number>;
+  /** Hugging Face added-token flags of special tokens (lstrip, rstrip, singleWord). */
+  addedTokenOptions?: ReadonlyMap<string, AddedTokenOptions>;
   /** Default for `allowedSpecial`: "none" like tiktoken, "all" like Hugging Face. */
   defaultAllowedSpecial?: "all" | "none";
   /** Look the whole piece up in the vocabulary before merging (tiktoken; HF `ignore_merges`). */
@@ -97,7 +99,7 @@ export class BPETokenizer {
     this.pattern = cfg.pattern;
     this.addPrefixSpace = cfg.addPrefixSpace ?? false;
     this.preTokenizer = cfg.preTokenizer ? new PreTokenizer(cfg.preTokenizer) : PreTokenizer.fromPattern(compilePattern(cfg.pattern), this.addPrefixSpace);
-    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map());
+    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map(), cfg.addedTokenOptions);
     this.defaultAllowedSpecial = cfg.defaultAllowedSpecial ?? "all";
     this.normalizeOptions = cfg.normalize ?? {};
     this.unkToken = cfg.unkToken;
@@ -235,20 +237,34 @@ export class BPETokenizer {
     return this.encodeWithOffsets(checkText("text", text), options).ids;
   }
 
-  /** Ids plus [start, end) offsets into the normalized text when options.returnOffsets. */
+  /**
+   * Ids plus [start, end) offsets when options.returnOffsets. Special tokens are found in the text
+   * as given (Hugging Face's normalized: false), then the text between them is normalized and
+   * encoded; offsets index the text with each such part normalized (the input itself when the
+   * tokenizer has no normalizer).
+   */
   encodeWithOffsets(text: string, options?: EncodeOptions): Encoding {
     checkText("text", text);
     if (this.disposed) throw new TesseraError("E_DISPOSED", "tokenizer: expected a live tokenizer, received one whose dispose() has run");
-    const t = normalize(text, this.normalizeOptions);
+    const normalizes = this.normalizeOptions.nfc === true || this.normalizeOptions.lowercase === true;
     const ids: number[] = [];
     const offsets: [number, number][] | undefined = options?.returnOffsets ? [] : undefined;
+    let at = 0; // where the current part starts in the normalized text
     try {
-      for (const seg of this.specialTokens.segments(t, options, this.defaultAllowedSpecial)) {
+      for (const seg of this.specialTokens.segments(text, options, this.defaultAllowedSpecial)) {
         if (seg.special >= 0) {
           ids.push(seg.special);
-          offsets?.push([seg.start, seg.end]);
+          offsets?.push([at, at + seg.end - seg.start]);
+          at += seg.end - seg.start;
+        } else if (seg.end > seg.start && !normalizes) {
+          this.encodeOrdinary(text, seg.start, seg.end, ids, offsets);
+          at = seg.end;
         } else if (seg.end > seg.start) {
-          this.encodeOrdinary(t, seg.start, seg.end, ids, offsets);
+          const part = normalize(text.slice(seg.start, seg.end), this.normalizeOptions);
+          const first = offsets?.length ?? 0;
+          this.encodeOrdinary(part, 0, part.length, ids, offsets);
+          if (offsets) for (let k = first; k < offsets.length; k++) offsets[k] = [offsets[k][0] + at, offsets[k][1] + at];
+          at += part.length;
         }
       }
     } finally {

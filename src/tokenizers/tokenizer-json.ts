@@ -10,6 +10,7 @@ import { byteLevelToBytes, utf8Encode } from "./byte-level.js";
 import type { Template, TemplateItem } from "./batch.js";
 import { PATTERNS, patternRule, type NormalizeOptions, type PatternSpec, type PreTokenizerStep } from "./pre-tokenizers.js";
 import { SPLIT_BEHAVIORS, type SplitBehavior } from "./split.js";
+import type { AddedTokenOptions } from "./special-tokens.js";
 import { isTokenId, MAX_TOKEN_ID } from "./vocab.js";
 import { WordPieceTokenizer, type BertNormalizerOptions } from "./wordpiece.js";
 
@@ -48,9 +49,16 @@ function readVocab(model: Json): Map<string, number> {
   return vocab;
 }
 
-/** added_tokens as content → id. An id is either new or the id model.vocab gives the same content. */
-function readAdded(json: Json, vocab: Map<string, number>): Map<string, number> {
-  const out = new Map<string, number>();
+interface Added { ids: Map<string, number>; flags: Map<string, AddedTokenOptions> }
+
+/**
+ * added_tokens as content → id and their flags. An id is either new or the id model.vocab gives the
+ * same content. Tokens are matched in the text before normalization (normalized: false); one that
+ * asks to be matched after a normalizer that could change the text is refused.
+ */
+function readAdded(json: Json, vocab: Map<string, number>): Added {
+  const ids = new Map<string, number>();
+  const flags = new Map<string, AddedTokenOptions>();
   const byId = new Map<number, string>();
   const vocabById = new Map<number, string>();
   for (const [t, id] of vocab) vocabById.set(id, t);
@@ -61,14 +69,23 @@ function readAdded(json: Json, vocab: Map<string, number>): Map<string, number> 
     need(isObj(t) && typeof t.content === "string", arg, "{ id, content }", t);
     const { id, content } = t as { id: unknown; content: string };
     need(isTokenId(id), `${arg}.id`, `a token id, an integer in [0, ${MAX_TOKEN_ID}]`, id);
-    const prevId = out.get(content), prevContent = byId.get(id as number), inVocab = vocabById.get(id as number);
+    const prevId = ids.get(content), prevContent = byId.get(id as number), inVocab = vocabById.get(id as number);
     need(prevId === undefined || prevId === id, `${arg}.id`, `the id an earlier added token with the same content has (${prevId})`, id);
     need(prevContent === undefined || prevContent === content, `${arg}.id`, `an id no other added token has (${JSON.stringify(prevContent)} has it)`, id);
     need(inVocab === undefined || inVocab === content, `${arg}.id`, `an id model.vocab does not give another token (${JSON.stringify(inVocab)} has it)`, id);
-    out.set(content, id as number);
+    const normalized = optionalBool(t as Json, "normalized", arg, false);
+    need(!normalized || json.normalizer === null || json.normalizer === undefined, `${arg}.normalized`,
+      "false when there is a normalizer (tokens are matched before normalization)", true);
+    optionalBool(t as Json, "special", arg, true);
+    flags.set(content, {
+      lstrip: optionalBool(t as Json, "lstrip", arg, false),
+      rstrip: optionalBool(t as Json, "rstrip", arg, false),
+      singleWord: optionalBool(t as Json, "single_word", arg, false),
+    });
+    ids.set(content, id as number);
     byId.set(id as number, content);
   });
-  return out;
+  return { ids, flags };
 }
 
 function readNormalizer(n: unknown, depth = 0): NormalizeOptions {
@@ -220,7 +237,7 @@ function checkTokens(tok: BPETokenizer | WordPieceTokenizer, template: Template 
   if (padToken !== null) need(tok.tokenToId(padToken) !== undefined, "padding.pad_token", "a token of the vocabulary", padToken);
 }
 
-function loadWordPiece(json: Json, model: Json, added: Map<string, number>, vocab: Map<string, number>): WordPieceTokenizer {
+function loadWordPiece(json: Json, model: Json, added: Added, vocab: Map<string, number>): WordPieceTokenizer {
   const pre = json.pre_tokenizer;
   need(isObj(pre) && pre.type === "BertPreTokenizer", "pre_tokenizer.type", "BertPreTokenizer for WordPiece", isObj(pre) ? pre.type : pre);
   const unk = model.unk_token ?? "[UNK]";
@@ -231,11 +248,11 @@ function loadWordPiece(json: Json, model: Json, added: Map<string, number>, voca
   need(typeof maxChars === "number" && Number.isSafeInteger(maxChars) && maxChars >= 0, "model.max_input_chars_per_word", "a non-negative integer", maxChars);
   return new WordPieceTokenizer({
     vocab, unkToken: unk as string, continuingSubwordPrefix: prefix as string, maxInputCharsPerWord: maxChars as number,
-    normalizer: readBertNormalizer(json.normalizer), specialTokens: added,
+    normalizer: readBertNormalizer(json.normalizer), specialTokens: added.ids, addedTokenOptions: added.flags,
   });
 }
 
-function loadBPE(json: Json, model: Json, added: Map<string, number>, vocab: Map<string, number>): BPETokenizer {
+function loadBPE(json: Json, model: Json, added: Added, vocab: Map<string, number>): BPETokenizer {
   need(model.dropout === undefined || model.dropout === null || model.dropout === 0, "model.dropout", "null (BPE dropout is not reproduced)", model.dropout);
   for (const key of ["continuing_subword_prefix", "end_of_word_suffix"]) {
     need(model[key] === undefined || model[key] === null || model[key] === "", `model.${key}`, "null or an empty string", model[key]);
@@ -249,7 +266,7 @@ function loadBPE(json: Json, model: Json, added: Map<string, number>, vocab: Map
   const byteLevel = pre.byteLevel || (isObj(json.decoder) && json.decoder.type === "ByteLevel");
   const tokens = new Map<number, Uint8Array>();
   for (const [t, id] of vocab) {
-    if (added.get(t) === id) { tokens.set(id, utf8Encode(t)); continue; }
+    if (added.ids.get(t) === id) { tokens.set(id, utf8Encode(t)); continue; }
     const b = byteLevel ? byteLevelToBytes(t) : utf8Encode(t);
     need(b !== undefined, `model.vocab[${JSON.stringify(t)}]`, "a token in GPT-2's byte-level alphabet", t);
     tokens.set(id, b);
@@ -271,7 +288,7 @@ function loadBPE(json: Json, model: Json, added: Map<string, number>, vocab: Map
   });
   const source = pre.steps.length === 1 && pre.steps[0].kind === "split" ? pre.steps[0].rule.re?.source ?? null : null;
   return new BPETokenizer({
-    tokens, merges, byteLevel, pattern: source as PatternSpec, preTokenizer: pre.steps, specialTokens: added,
+    tokens, merges, byteLevel, pattern: source as PatternSpec, preTokenizer: pre.steps, specialTokens: added.ids, addedTokenOptions: added.flags,
     defaultAllowedSpecial: "all", ignoreMerges, unkToken: (unk as string | null) ?? undefined,
     addPrefixSpace: pre.addPrefixSpace, normalize: readNormalizer(json.normalizer),
   });

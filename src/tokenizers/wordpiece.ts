@@ -9,7 +9,7 @@
 import { checkInt, fail } from "../errors.js";
 import { checkText } from "./byte-level.js";
 import { encodeBatch, type BatchEncoding, type BatchOptions, type Template, type TextInput } from "./batch.js";
-import { SpecialTokens, type SpecialOptions } from "./special-tokens.js";
+import { SpecialTokens, type AddedTokenOptions, type SpecialOptions } from "./special-tokens.js";
 
 export interface BertNormalizerOptions {
   cleanText?: boolean;
@@ -28,12 +28,15 @@ export interface WordPieceConfig {
   normalizer?: BertNormalizerOptions | null;
   /** Added tokens matched in text before normalization ([CLS], [SEP], [MASK] ...). */
   specialTokens?: Map<string, number>;
+  /** Hugging Face added-token flags of those tokens (lstrip, rstrip, singleWord). */
+  addedTokenOptions?: ReadonlyMap<string, AddedTokenOptions>;
 }
 
 // BERT's punctuation: ASCII non-alphanumeric printable characters plus Unicode P*.
 const BERT_PIECES = /[^\s\p{P}!-\/:-@\[-`{-~]+|[\p{P}!-\/:-@\[-`{-~]/gu;
 const CJK = /([\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}])/gu;
 const CONTROL = /[\0\uFFFD]|(?![\t\n\r])[\p{Cc}\p{Cf}]/gu;
+const LONE_SURROGATE = /\p{Cs}/gu;
 
 export class WordPieceTokenizer {
   readonly vocab: Map<string, number>;
@@ -56,7 +59,7 @@ export class WordPieceTokenizer {
     this.prefix = cfg.continuingSubwordPrefix ?? "##";
     this.maxInputCharsPerWord = checkInt("maxInputCharsPerWord", cfg.maxInputCharsPerWord ?? 100, 0);
     this.normalizer = cfg.normalizer === undefined ? { cleanText: true, handleChineseChars: true, lowercase: true } : cfg.normalizer;
-    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map());
+    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map(), cfg.addedTokenOptions);
     for (const [t, id] of this.vocab) {
       this.idToTokenMap.set(id, t);
       this.maxId = Math.max(this.maxId, id);
@@ -87,7 +90,8 @@ export class WordPieceTokenizer {
   private normalize(text: string): string {
     const n = this.normalizer;
     if (n === null) return text;
-    let t = text;
+    // A lone surrogate reaches Hugging Face (Rust, UTF-8) as U+FFFD, which clean_text removes.
+    let t = text.replace(LONE_SURROGATE, "\uFFFD");
     if (n.cleanText ?? true) t = t.replace(CONTROL, "").replace(/\s/gu, " ");
     if (n.handleChineseChars ?? true) t = t.replace(CJK, " $1 ");
     const lower = n.lowercase ?? true;

@@ -286,3 +286,43 @@ describe("WordPiece on long words", () => {
     expect(time(32_000)).toBeLessThan(12 * time(8000) + 20);
   });
 });
+
+describe("added tokens and normalizers as Hugging Face applies them (found by the mutation fuzz)", () => {
+  const bpe = (edit: (j: any) => void) => {
+    const j = JSON.parse(saveTokenizerJson(BPETokenizer.train([genesis], { vocabSize: 400, specialTokens: ["<mask>", "[CLS]"] })));
+    edit(j);
+    return j;
+  };
+  const same = (j: object, texts: string[]) => {
+    const ours = loadTokenizerJson(j);
+    const hf = new Tokenizer(j, {});
+    for (const t of texts) expect(ours.encode(t), JSON.stringify(t)).toEqual(hf.encode(t, { add_special_tokens: false }).ids);
+    ours.dispose();
+  };
+
+  it("lstrip / rstrip take the whitespace beside the token (RoBERTa's <mask>), single_word skips matches inside words", () => {
+    same(bpe((j) => { j.added_tokens[0].lstrip = true; }), ["The earth <mask> was", "a  <mask>  b", "<mask>x"]);
+    same(bpe((j) => { j.added_tokens[0].rstrip = true; }), ["The earth <mask> was", "a  <mask>  b"]);
+  });
+
+  it("special tokens are found before the normalizer runs ([CLS] with Lowercase)", () => {
+    same(bpe((j) => { j.normalizer = { type: "Lowercase" }; }), ["[CLS] And God SAID", "x[CLS]y [cls]"]);
+  });
+
+  it("WordPiece: a lone surrogate is U+FFFD, which clean_text removes", () => {
+    const w = {
+      added_tokens: [], normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+      pre_tokenizer: { type: "BertPreTokenizer" }, post_processor: null, decoder: null,
+      model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab: { "[UNK]": 0, a: 1, "##b": 2, x: 3 } },
+    };
+    same(w, ["a\ud800b x", "a\ufeffb \ud800 \0 x", "\udc00"]);
+  });
+
+  it("non-boolean flags are E_FORMAT (add_prefix_space 1.5 and lstrip \"true\" were read as false and true)", () => {
+    const bad = (j: object, msg: RegExp) => expect(() => loadTokenizerJson(j)).toThrow(msg);
+    bad(bpe((j) => { j.pre_tokenizer.add_prefix_space = 1.5; }), /pre_tokenizer \(ByteLevel\).add_prefix_space: expected true or false, received 1.5/);
+    bad(bpe((j) => { j.added_tokens[0].lstrip = "true"; }), /added_tokens\[0\].lstrip: expected true or false, received "true"/);
+    bad(bpe((j) => { j.model.end_of_word_suffix = "</w>"; }), /model.end_of_word_suffix: expected null or an empty string/);
+    bad(bpe((j) => { j.normalizer = { type: "Lowercase" }; j.added_tokens[0].normalized = true; }), /added_tokens\[0\].normalized: expected false when there is a normalizer/);
+  });
+});
