@@ -31,8 +31,8 @@ export interface Encoding {
 
 /** Everything a BPETokenizer is made of; the loaders and the trainer fill it. */
 export interface BPEConfig {
-  /** id → token bytes (UTF-8 for character-level tokens): an array (holes allowed) or a Map for sparse ids. */
-  tokens: readonly (Uint8Array | undefined)[] | ReadonlyMap<number, Uint8Array>;
+  /** id → token bytes (UTF-8 for character-level tokens): an array (holes allowed), a Map for sparse ids, or a TokenTable. */
+  tokens: readonly (Uint8Array | undefined)[] | ReadonlyMap<number, Uint8Array> | TokenTable;
   /** (left, right, merged) id triples in rank order (Hugging Face merges); or null with `tiktokenRanks`. */
   merges: Int32Array | null;
   /** tiktoken mode: merge pairs derived from the token bytes, ranks = ids, whole-piece lookup first. */
@@ -84,7 +84,8 @@ export class BPETokenizer {
   private readonly byteToId = new Int32Array(256).fill(-1);
   private readonly charToId = new Map<string, number>();
   private readonly unkId: number;
-  private readonly wholeToken = new Map<string, number>();
+  /** Token text → id for the whole-piece lookup of the JS path (ignoreMerges), made on first use. */
+  private wholeToken: Map<string, number> | null = null;
   private readonly cache = new Map<string, number | number[]>();
   /** Whole-text encoding in WASM for byte-level cl100k tokenizers (cl100k-encoder.ts); else null. */
   private readonly wasmEncoder: Cl100kEncoder | null = null;
@@ -94,7 +95,8 @@ export class BPETokenizer {
   private disposed = false;
 
   constructor(cfg: BPEConfig) {
-    this.vocab = cfg.tokens instanceof Map ? TokenTable.fromEntries(cfg.tokens) : TokenTable.fromArray(cfg.tokens as (Uint8Array | undefined)[]);
+    const t = cfg.tokens;
+    this.vocab = t instanceof TokenTable ? t : t instanceof Map ? TokenTable.fromEntries(t) : TokenTable.fromArray(t as (Uint8Array | undefined)[]);
     this.byteLevel = cfg.byteLevel;
     this.pattern = cfg.pattern;
     this.addPrefixSpace = cfg.addPrefixSpace ?? false;
@@ -124,14 +126,12 @@ export class BPETokenizer {
         const s = utf8DecodeStrict(b);
         if (s !== undefined && [...s].length === 1 && !this.charToId.has(s)) this.charToId.set(s, id);
       }
-      if (this.ignoreMerges) {
-        const s = utf8DecodeStrict(b);
-        if (s !== undefined && !this.wholeToken.has(s)) this.wholeToken.set(s, id);
-      }
     }
     const unk = cfg.unkToken === undefined ? undefined : this.tokenToId(cfg.unkToken);
     if (cfg.unkToken !== undefined && unk === undefined) fail("E_FORMAT", "unkToken", "a token of the vocabulary", cfg.unkToken);
     this.unkId = unk ?? -1;
+    // Hugging Face's BPE gives a symbol missing from the vocabulary the unk token (else drops it).
+    if (this.byteLevel && this.unkId >= 0) for (let b = 0; b < 256; b++) if (this.byteToId[b] < 0) this.byteToId[b] = this.unkId;
     // Whole-text encoding in WASM suits byte-level tokenizers with the cl100k pattern; when they
     // look pieces up whole first, it needs the token-bytes index (tiktoken ranks build it anyway).
     const wasmPath = this.byteLevel && this.fast !== null && this.fast.re.source === PATTERNS.cl100k;
@@ -149,15 +149,7 @@ export class BPETokenizer {
       if (this.tiktokenRanks) {
         table = MergeTable.fromTokens(index!);
       } else {
-        const m = cfg.merges ?? new Int32Array(0);
-        const quads = new Int32Array((m.length / 3) * 4);
-        for (let r = 0; r < m.length / 3; r++) {
-          quads[4 * r] = m[3 * r];
-          quads[4 * r + 1] = m[3 * r + 1];
-          quads[4 * r + 2] = r;
-          quads[4 * r + 3] = m[3 * r + 2];
-        }
-        table = MergeTable.fromMerges(quads);
+        table = MergeTable.fromMerges(cfg.merges ?? new Int32Array(0));
       }
       if (wasmPath && (!this.ignoreMerges || index !== null)) {
         this.wasmEncoder = new Cl100kEncoder(table, index, this.byteToId);
@@ -199,8 +191,9 @@ export class BPETokenizer {
     if (sp !== undefined) return sp;
     const slot = this.vocab.slot(id);
     if (slot < 0) return undefined;
-    this.tokenStrings ??= this.vocab.bytes.map((b) => (this.byteLevel ? bytesToByteLevel(b) : utf8Decode(b)));
-    return this.tokenStrings[slot];
+    const strings = (this.tokenStrings ??= new Array<string>(this.vocab.size));
+    const b = this.vocab.bytes[slot];
+    return (strings[slot] ??= this.byteLevel ? bytesToByteLevel(b) : utf8Decode(b));
   }
 
   tokenToId(token: string): number | undefined {
@@ -332,7 +325,7 @@ export class BPETokenizer {
     }
     if (this.ignoreMerges) {
       const key = piece ?? text.slice(start, end);
-      const whole = this.wholeToken.get(SURROGATE.test(key) ? key.replace(LONE_SURROGATE, "\uFFFD") : key);
+      const whole = (this.wholeToken ??= this.wholeTokenMap()).get(SURROGATE.test(key) ? key.replace(LONE_SURROGATE, "\uFFFD") : key);
       if (whole !== undefined) {
         out.push(whole);
         if (piece !== null) this.remember(piece, [whole]);
@@ -356,6 +349,17 @@ export class BPETokenizer {
       if (id >= 0) out.push(id);
     }
     if (piece !== null) this.remember(piece, out.slice(at));
+  }
+
+  private wholeTokenMap(): Map<string, number> {
+    const m = new Map<string, number>();
+    const { ids, bytes } = this.vocab;
+    for (let i = 0; i < ids.length; i++) {
+      if (this.specialTokens.byId.has(ids[i])) continue;
+      const s = utf8DecodeStrict(bytes[i]);
+      if (s !== undefined && !m.has(s)) m.set(s, ids[i]);
+    }
+    return m;
   }
 
   private remember(piece: string, ids: number[]): void {

@@ -138,15 +138,19 @@ export class MergeTable {
   }
 
   /**
-   * Hugging Face merges: quads of (left, right, rank, merged), ranks in merge order. A pair listed
-   * twice keeps its last rank, as Hugging Face's BPE builder does (its merge map keeps the last insert).
+   * Hugging Face merges: (left, right, merged) id triples, rank = position. A pair listed twice
+   * keeps its last rank, as Hugging Face's BPE builder does (its merge map keeps the last insert).
    */
-  static fromMerges(quads: Int32Array): MergeTable {
-    const n = quads.length / 4;
+  static fromMerges(triples: Int32Array): MergeTable {
+    const n = triples.length / 3;
     const t = new MergeTable(nextPow2(n * 2 + 2));
-    // The kernel keeps the first insertion of a pair: insert from the last rank down.
-    const reversed = new Int32Array(quads.length);
-    for (let r = 0; r < n; r++) reversed.set(quads.subarray(4 * (n - 1 - r), 4 * (n - r)), 4 * r);
+    // Kernel rows are (left, right, rank, merged) and the first insertion of a pair wins: insert
+    // from the last rank down.
+    const reversed = new Int32Array(n * 4);
+    for (let k = 0; k < n; k++) {
+      const r = n - 1 - k;
+      reversed.set([triples[3 * r], triples[3 * r + 1], r, triples[3 * r + 2]], 4 * k);
+    }
     let p = 0;
     try {
       p = t.blocks.alloc(Math.max(16, reversed.byteLength));
@@ -218,20 +222,19 @@ export class MergeTable {
   }
 
   /**
-   * Merges the bytes WASM [p, p + n) as symbols (byteToId: WASM [256] i32, −1 = no token) and
-   * appends the ids to out. Uses, then trims, a block of its own when n > SMALL_PIECE.
+   * Merges the bytes WASM [p, p + n) as symbols (byteToId: WASM [256] i32, −1 = no token); the ids
+   * are heapI32()[at, at + count) until the next call or trim(). Uses a block of its own when
+   * n > SMALL_PIECE.
    */
-  mergeBytesInto(p: number, n: number, byteToId: number, out: number[]): void {
+  mergeBytes(p: number, n: number, byteToId: number): { at: number; count: number } {
     const base = this.reserve(n);
-    const m = kernels().bpeMergeBytes(this.table, this.mask, p, n, byteToId, base << 2, (base << 2) + this.scratchSymbols * 4);
-    const i32 = heapI32();
-    const at = out.length;
-    out.length = at + m;
-    for (let i = 0; i < m; i++) out[at + i] = i32[base + i];
+    const count = kernels().bpeMergeBytes(this.table, this.mask, p, n, byteToId, base << 2, (base << 2) + this.scratchSymbols * 4);
+    return { at: base, count };
   }
 
   /** Frees the block of a long piece, if any: between calls a table keeps only its small scratch. */
   trim(): void {
+    if (this.largeScratch === 0) return;
     this.blocks.free(this.largeScratch);
     this.largeScratch = 0;
     this.largeSymbols = 0;

@@ -8,7 +8,7 @@
 
 import { fail } from "../errors.js";
 import type { SplitRule } from "./split.js";
-import { splitRange } from "./split.js";
+import { codePointUnits, splitRange } from "./split.js";
 
 const CONTRACTIONS = "'s|'S|'t|'T|'re|'rE|'Re|'RE|'ve|'vE|'Ve|'VE|'m|'M|'ll|'lL|'Ll|'LL|'d|'D";
 
@@ -106,6 +106,21 @@ export class PreTokenizer {
       } else {
         const spaced = " " + src.slice(s, e);
         this.run(step + 1, spaced, 0, spaced.length, shift + s - 1, Math.max(floor, shift + s), visit);
+      }
+      return;
+    }
+    if (matchesOnly(st.rule)) {
+      // Pieces are the non-empty matches: no segment lists needed (training and offsets take this path).
+      const re = st.rule.re!;
+      const last = step + 1 === this.steps.length;
+      const slice = s === 0 && e === src.length ? src : src.slice(s, e);
+      re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      while ((m = re.exec(slice)) !== null) {
+        const n = m[0].length;
+        if (n === 0) re.lastIndex = m.index + codePointUnits(slice, m.index);
+        else if (last) visit(src, s + m.index, s + m.index + n, shift, floor);
+        else this.run(step + 1, src, s + m.index, s + m.index + n, shift, floor, visit);
       }
       return;
     }

@@ -27,11 +27,14 @@ function encodeBase64(b: Uint8Array): string {
   return btoa(s);
 }
 
-/** Rank → bytes of a .tiktoken file, in file order. */
-function parseRankMap(text: string): Map<number, Uint8Array> {
+/** Ranks and bytes of the lines of a .tiktoken file, in file order. */
+function parseRankLines(text: string): { ranks: number[]; bytes: Uint8Array[] } {
   if (typeof text !== "string") fail("E_TYPE", "ranks", "the text of a .tiktoken file", text);
-  const tokens = new Map<number, Uint8Array>();
+  const ranks: number[] = [];
+  const bytes: Uint8Array[] = [];
   const lines = text.split("\n");
+  const lineOf = new Int32Array(lines.length);
+  let ascending = true;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line.length === 0) continue;
@@ -39,25 +42,34 @@ function parseRankMap(text: string): Map<number, Uint8Array> {
     if (sp < 0 || line.indexOf(" ", sp + 1) >= 0) {
       throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected "<base64> <rank>", received ${JSON.stringify(line.slice(0, 40))}`);
     }
-    const bytes = decodeBase64(line.slice(0, sp), i + 1);
+    const b = decodeBase64(line.slice(0, sp), i + 1);
     const rankText = line.slice(sp + 1);
     const rank = Number(rankText);
     if (!/^\d+$/.test(rankText) || !isTokenId(rank)) {
       throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected a rank, an integer in [0, ${MAX_TOKEN_ID}] (ids are int32 in the kernels), received ${JSON.stringify(rankText.slice(0, 20))}`);
     }
-    if (tokens.has(rank)) {
-      throw new TesseraError("E_FORMAT", `ranks line ${i + 1}: expected each rank once, received rank ${rank} a second time`);
-    }
-    tokens.set(rank, bytes);
+    if (ranks.length > 0 && rank <= ranks[ranks.length - 1]) ascending = false;
+    lineOf[ranks.length] = i + 1;
+    ranks.push(rank);
+    bytes.push(b);
   }
-  if (tokens.size === 0) fail("E_FORMAT", "ranks", "at least one \"<base64> <rank>\" line", text);
-  return tokens;
+  if (ranks.length === 0) fail("E_FORMAT", "ranks", "at least one \"<base64> <rank>\" line", text);
+  if (!ascending) {
+    // Out of order (rare): look for a rank given twice, to name its second line.
+    const seen = new Set<number>();
+    ranks.forEach((rank, k) => {
+      if (seen.has(rank)) throw new TesseraError("E_FORMAT", `ranks line ${lineOf[k]}: expected each rank once, received rank ${rank} a second time`);
+      seen.add(rank);
+    });
+  }
+  return { ranks, bytes };
 }
 
 /** Parses a .tiktoken file into id → bytes (an array with holes where ranks are missing). */
 export function parseTiktokenRanks(text: string): Uint8Array[] {
+  const { ranks, bytes } = parseRankLines(text);
   const out: Uint8Array[] = [];
-  for (const [rank, bytes] of parseRankMap(text)) out[rank] = bytes;
+  ranks.forEach((rank, i) => { out[rank] = bytes[i]; });
   return out;
 }
 
@@ -79,7 +91,13 @@ export interface TiktokenOptions {
 /** A tiktoken-compatible tokenizer from .tiktoken text (or parsed ranks). */
 export function fromTiktoken(ranks: string | Uint8Array[], options: TiktokenOptions = {}): BPETokenizer {
   if (typeof ranks !== "string" && !Array.isArray(ranks)) fail("E_TYPE", "ranks", "the text of a .tiktoken file or an array of token bytes", ranks);
-  const table = typeof ranks === "string" ? TokenTable.fromEntries(parseRankMap(ranks), "ranks") : TokenTable.fromArray(ranks, "ranks");
+  let table: TokenTable;
+  if (typeof ranks === "string") {
+    const parsed = parseRankLines(ranks);
+    table = TokenTable.fromLists(parsed.ranks, parsed.bytes, "ranks");
+  } else {
+    table = TokenTable.fromArray(ranks, "ranks");
+  }
   const single = new Set<number>();
   for (const b of table.bytes) if (b.length === 1) single.add(b[0]);
   for (let b = 0; b < 256; b++) {
@@ -93,10 +111,8 @@ export function fromTiktoken(ranks: string | Uint8Array[], options: TiktokenOpti
     if (table.get(id) !== undefined) fail("E_VALUE", `specialTokens[${JSON.stringify(t)}]`, "an id not used by an ordinary token", id);
     specials.set(t, id);
   }
-  const tokens = new Map<number, Uint8Array>();
-  table.ids.forEach((id, i) => tokens.set(id, table.bytes[i]));
   return new BPETokenizer({
-    tokens,
+    tokens: table,
     merges: null,
     tiktokenRanks: true,
     byteLevel: true,

@@ -50,39 +50,50 @@ export class TokenTable {
 
   /** From (id, bytes) pairs in any order; ids must be valid and distinct (`arg` names the source). */
   static fromEntries(entries: Iterable<readonly [number, Uint8Array]>, arg = "tokens"): TokenTable {
-    const list: (readonly [number, Uint8Array])[] = [];
-    for (const e of entries) {
-      if (!isTokenId(e[0])) throw tokenIdError(`${arg} id`, e[0]);
-      if (!(e[1] instanceof Uint8Array)) throw new TesseraError("E_TYPE", `${arg}[${e[0]}]: expected token bytes as a Uint8Array`);
-      list.push(e);
+    const ids: number[] = [];
+    const bytes: Uint8Array[] = [];
+    for (const [id, b] of entries) { ids.push(id); bytes.push(b); }
+    return TokenTable.fromLists(ids, bytes, arg);
+  }
+
+  /** From parallel lists: bytes[i] is the token with id ids[i], in any order. */
+  static fromLists(ids: readonly number[], bytes: readonly Uint8Array[], arg = "tokens"): TokenTable {
+    let sorted = true;
+    for (let i = 0; i < ids.length; i++) {
+      if (!isTokenId(ids[i])) throw tokenIdError(`${arg} id`, ids[i]);
+      if (!(bytes[i] instanceof Uint8Array)) throw new TesseraError("E_TYPE", `${arg}[${ids[i]}]: expected token bytes as a Uint8Array`);
+      if (i > 0 && ids[i] <= ids[i - 1]) sorted = false;
     }
-    list.sort((a, b) => a[0] - b[0]);
-    const ids = new Int32Array(list.length);
-    const bytes: Uint8Array[] = new Array(list.length);
-    for (let i = 0; i < list.length; i++) {
-      if (i > 0 && list[i][0] === list[i - 1][0]) throw new TesseraError("E_FORMAT", `${arg}: expected each id once, received id ${list[i][0]} twice`);
-      ids[i] = list[i][0];
-      bytes[i] = list[i][1];
+    // Files list their ids in order; sort only when they do not.
+    const order = Int32Array.from({ length: ids.length }, (_, i) => i);
+    if (!sorted) order.sort((a, b) => ids[a] - ids[b]);
+    const outIds = new Int32Array(ids.length);
+    const outBytes: Uint8Array[] = new Array(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      outIds[i] = ids[order[i]];
+      outBytes[i] = bytes[order[i]];
+      if (i > 0 && outIds[i] === outIds[i - 1]) throw new TesseraError("E_FORMAT", `${arg}: expected each id once, received id ${outIds[i]} twice`);
     }
-    return new TokenTable(ids, bytes);
+    return new TokenTable(outIds, outBytes);
   }
 
   /** From an id-indexed array, holes allowed (a holey array of length 2^31 costs its entries, not its length). */
   static fromArray(tokens: readonly (Uint8Array | undefined)[], arg = "tokens"): TokenTable {
-    const entries: [number, Uint8Array][] = [];
+    const ids: number[] = [];
+    const bytes: Uint8Array[] = [];
     if (tokens.length <= DENSE_SCAN_LIMIT) {
       for (let id = 0; id < tokens.length; id++) {
         const b = tokens[id];
-        if (b !== undefined) entries.push([id, b]);
+        if (b !== undefined) { ids.push(id); bytes.push(b); }
       }
     } else {
       for (const key of Object.keys(tokens)) {
         const id = Number(key);
         const b = tokens[id];
-        if (Number.isInteger(id) && b !== undefined) entries.push([id, b]);
+        if (Number.isInteger(id) && b !== undefined) { ids.push(id); bytes.push(b); }
       }
     }
-    return TokenTable.fromEntries(entries, arg);
+    return TokenTable.fromLists(ids, bytes, arg);
   }
 
   get size(): number {

@@ -4,11 +4,11 @@
 // WASM memory after the call does not grow with the input (memory() and the tokenizer's own
 // count), and a piece longer than the kept scratch gives tiktoken's ids (the `tiktoken` package,
 // openai's Rust core: js-tiktoken would take minutes on such pieces — both are quadratic on one
-// piece). Seeded; a failure names the input.
+// piece). Times are CPU times of this process. Seeded; a failure names the input.
 import { describe, expect, it } from "vitest";
 import { get_encoding } from "tiktoken";
 import { memory } from "../../src/index.js";
-import { rng, tesseraEncoding } from "./helpers.js";
+import { bestCpuMs, rng, tesseraEncoding } from "./helpers.js";
 
 const KEPT_TEXT_BUFFER = 4 * 2 ** 20; // cl100k-encoder.ts keeps a UTF-8 chunk buffer up to this size
 
@@ -44,15 +44,7 @@ for (const name of ["cl100k_base", "o200k_base"] as const) {
 
     for (const [label, make] of INPUTS) {
       it(`${label}: time linear in the length, memory after the call bounded`, () => {
-        const time = (text: string) => {
-          let best = Infinity;
-          for (let k = 0; k < 3; k++) {
-            const t0 = performance.now();
-            tok.encode(text);
-            best = Math.min(best, performance.now() - t0);
-          }
-          return best;
-        };
+        const time = (text: string) => bestCpuMs(() => tok.encode(text));
         const n = 1 << 16;
         const small = make(n), large = make(4 * n);
         time(small); // warm up (regex tier-up, caches)

@@ -26,21 +26,21 @@ describe("bpeMerge", () => {
     const seed = 4242;
     const r = rng(seed);
     for (let table = 0; table < 6; table++) {
-      // Symbols 0..3; each merge makes a new id from two existing ones, ranks in creation order
-      // (trained BPE) or shuffled (tiktoken splits can rank a pair below its parts).
-      const rank = new Map<string, [number, number]>();
-      const quads: number[] = [];
+      // Symbols 0..3; each merge makes a new id from two existing ones. The merge list's order is
+      // the rank: in creation order (trained BPE) or shuffled (tiktoken splits can rank a pair
+      // below its parts).
+      const made: [number, number, number][] = [];
       let next = 4;
-      const shuffled = table % 2 === 1;
+      const seen = new Set<string>();
       for (let m = 0; m < 60; m++) {
         const a = Math.floor(r() * next), b = Math.floor(r() * next);
-        if (rank.has(`${a},${b}`)) continue;
-        const rk = shuffled ? Math.floor(r() * 1e6) : m;
-        rank.set(`${a},${b}`, [rk, next]);
-        quads.push(a, b, rk, next);
-        next++;
+        if (seen.has(`${a},${b}`)) continue;
+        seen.add(`${a},${b}`);
+        made.push([a, b, next++]);
       }
-      const t = MergeTable.fromMerges(Int32Array.from(quads));
+      if (table % 2 === 1) for (let i = made.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [made[i], made[j]] = [made[j], made[i]]; }
+      const rank = new Map(made.map(([a, b, id], rk) => [`${a},${b}`, [rk, id] as [number, number]]));
+      const t = MergeTable.fromMerges(Int32Array.from(made.flat()));
       try {
         for (const n of [0, 1, 2, 3, 17, 200, 3000, SMALL_PIECE + 5]) {
           const ids = Array.from({ length: n }, () => (r() < 0.7 ? 0 : Math.floor(r() * 4)));
