@@ -7,8 +7,8 @@
 
 import { fail, TesseraError } from "../errors.js";
 import { heapI32 } from "../runtime/wasm.js";
-import { bytesToByteLevel, checkText, utf8Decode, utf8DecodeStrict, utf8Encode, utf8MapInto } from "./byte-level.js";
-import { MergeTable, TokenBytesIndex } from "./merge-table.js";
+import { bytesToByteLevel, checkText, utf8Decode, utf8DecodeStrict, utf8Encode, utf8Length, utf8MapInto } from "./byte-level.js";
+import { MergeTable, SMALL_PIECE, TokenBytesIndex } from "./merge-table.js";
 import { Cl100kEncoder } from "./cl100k-encoder.js";
 import { compilePattern, matchesOnly, normalize, PATTERNS, PreTokenizer, type NormalizeOptions, type PatternSpec, type PreTokenizerStep } from "./pre-tokenizers.js";
 import { codePointUnits } from "./split.js";
@@ -332,7 +332,9 @@ export class BPETokenizer {
         return;
       }
     }
-    const base = this.table.reserve(this.byteLevel ? 3 * len : len);
+    // Symbols: UTF-8 bytes (at most 3 per unit; counted exactly for a long piece, so its block is
+    // 24 bytes per byte) or code points.
+    const base = this.table.reserve(!this.byteLevel ? len : 3 * len <= SMALL_PIECE ? 3 * len : utf8Length(text, start, end));
     let n: number;
     if (this.byteLevel) {
       n = utf8MapInto(text, start, end, this.byteToId, heapI32(), base);

@@ -100,6 +100,13 @@ export function utf8MapInto(s: string, start: number, end: number, map: Int32Arr
   return k - at;
 }
 
+/** UTF-8 bytes of s[start, end) (lone surrogates count as U+FFFD's 3). */
+export function utf8Length(s: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) n += utf8UnitLength(s, i);
+  return n;
+}
+
 /** UTF-8 length of one UTF-16 unit at i (4 for a surrogate pair's high half, 0 for its low half). */
 export function utf8UnitLength(s: string, i: number): number {
   const c = s.charCodeAt(i);
