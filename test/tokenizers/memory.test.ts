@@ -92,3 +92,20 @@ for (const pattern of ["cl100k", "o200k"] as const) {
     });
   });
 }
+
+describe("FinalizationRegistry backstop", () => {
+  it("a tokenizer dropped without dispose() is freed after garbage collection (built package, node --expose-gc)", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const dist = new URL("../../dist/index.js", import.meta.url).href;
+    const script = `
+      const { BPETokenizer, memory } = await import(${JSON.stringify(dist)});
+      const before = memory().numBytes;
+      (() => { const t = BPETokenizer.train(["ab ab abc"], { vocabSize: 260, pattern: "cl100k" }); t.encode("ab abc"); })();
+      const held = memory().numBytes - before;
+      for (let i = 0; i < 20 && memory().numBytes > before; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 10)); }
+      console.log(JSON.stringify({ held, after: memory().numBytes - before }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ["--expose-gc", "--input-type=module", "-e", script], { encoding: "utf8" }).trim());
+    expect(out.held).toBeGreaterThan(1 << 20); // the encoder's tables and buffers
+    expect(out.after).toBe(0);
+  });
+});
