@@ -1,9 +1,9 @@
 // BPETokenizer: byte-level (GPT-2 / tiktoken) or character-level BPE encoding and decoding.
-// encode = special-token split → normalization → pre-tokenization (regex pieces) → per piece: the
-// cache, else (tiktoken mode) the whole piece as one token, else rank-based merging in WASM over the
-// piece's byte (or character) symbols. Token ids and outputs match tiktoken / Hugging Face tokenizers
-// on the same vocabulary; training lives in bpe-train.ts, file formats in tiktoken-format.ts and
-// tokenizer-json.ts, batches in batch.ts.
+// encode = special-token split → normalization of the text between them → pre-tokenization (the
+// PreTokenizer's steps) → per piece: the cache, else (tiktoken mode) the whole piece as one token,
+// else rank-based merging in WASM over the piece's byte (or character) symbols. Token ids and
+// outputs match tiktoken / Hugging Face tokenizers on the same vocabulary; training lives in
+// bpe-train.ts, file formats in tiktoken-format.ts and tokenizer-json(-save).ts, batches in batch.ts.
 
 import { fail, TesseraError } from "../errors.js";
 import { heapI32 } from "../runtime/wasm.js";

@@ -21,7 +21,7 @@ const MAX_DEPTH = 64;
 
 const isObj = (v: unknown): v is Json => v !== null && typeof v === "object" && !Array.isArray(v);
 
-function need<T>(cond: unknown, arg: string, expected: string, received: unknown): asserts cond {
+function need(cond: unknown, arg: string, expected: string, received: unknown): asserts cond {
   if (!cond) fail("E_FORMAT", `tokenizer.json ${arg}`, expected, received);
 }
 

@@ -82,13 +82,13 @@ class Runner {
   }
 }
 
+const stale = staleBuild();
+
 describe("mutation fuzz of tokenizer.json and .tiktoken files", () => {
   const runner = new Runner();
   const results: Result[] = [];
-  let stale: string | null = null;
 
   beforeAll(async () => {
-    stale = staleBuild();
     if (stale) return;
     for (const kind of ["json", "tiktoken"] as const) {
       for (let i = 0; i < CASES[kind]; i++) results.push(await runner.run(kind, i));
@@ -102,6 +102,7 @@ describe("mutation fuzz of tokenizer.json and .tiktoken files", () => {
     expect(stale).toBeNull();
     expect(results.length).toBe(CASES.json + CASES.tiktoken);
   });
+  if (stale) return; // the test above says why; the rest would only repeat it
 
   it("no case hangs", () => {
     expect(results.filter((r) => r.hang === "ours").map(name)).toEqual([]);
