@@ -101,3 +101,32 @@ describe("Split in a tokenizer.json agrees with tokenizers.js where both impleme
     ours.dispose();
   });
 });
+
+describe("saving Split rules", () => {
+  it("a loaded Sequence of Splits saves and loads back to the same ids (tokenizers.js agrees on the Isolated one)", () => {
+    const chars = "abcdefghijklmnopqrstuvwxyz ,.-";
+    const json = charLevel(chars, {
+      type: "Sequence", pretokenizers: [
+        { type: "Split", pattern: { String: "-" }, behavior: "MergedWithNext", invert: false },
+        { type: "Split", pattern: { Regex: "\\s+" }, behavior: "Removed", invert: false },
+        { type: "Split", pattern: { Regex: "[,.]" }, behavior: "Contiguous", invert: true },
+      ],
+    }) as { model: { merges: string[]; vocab: Record<string, number> } };
+    // Merges across what the splits keep apart show where the pieces are.
+    json.model.vocab["-a"] = 100;
+    json.model.vocab[",."] = 101;
+    json.model.merges = ["- a", ", ."];
+    const tok = loadTokenizerJson(json) as BPETokenizer;
+    const back = loadTokenizerJson(toTokenizerJson(tok)) as BPETokenizer;
+    for (const s of ["the-a-final--countdown", "a,.b ,. c", "  x-a  "]) expect(back.encode(s), s).toEqual(tok.encode(s));
+    expect(tok.encode("x-a")).toContain(100);
+    tok.dispose();
+    back.dispose();
+  });
+
+  it("a prefix space Hugging Face would add after the split, not before it, is E_STATE", () => {
+    const t = BPETokenizer.train(["ab ab abc"], { vocabSize: 260, pattern: "cl100k", addPrefixSpace: true });
+    expect(() => toTokenizerJson(t)).toThrow(/tokenizer: expected a tokenizer tokenizer.json can describe, received a prefix space before a split other than GPT-2's/);
+    t.dispose();
+  });
+});
