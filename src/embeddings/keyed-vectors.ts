@@ -70,7 +70,8 @@ function unitInPlace(v: Float64Array): Float64Array {
 function asList(x: unknown): unknown[] {
   if (x === undefined || x === null) return [];
   if (typeof x === "string" || x instanceof Float32Array) return [x];
-  if (Array.isArray(x) && (x.length === 0 || typeof x[0] === "number")) return [x];
+  if (Array.isArray(x) && x.length === 0) return [];
+  if (Array.isArray(x) && typeof x[0] === "number") return [x];
   if (Array.isArray(x) && x.length === 2 && (typeof x[0] === "string" || ArrayBuffer.isView(x[0]) || Array.isArray(x[0])) && typeof x[1] === "number") return [x];
   if (Array.isArray(x)) return x;
   throw new TesseraError("E_TYPE", `expected a word, a vector or a list of them, received ${describe(x)}`);
@@ -356,6 +357,8 @@ export class KeyedVectors {
     type Q = { section: number; words: [string, string, string, string]; ids: [number, number, number] };
     const sections: AnalogySection[] = [];
     const asked: Q[] = [];
+    // Every counted line in file order: an asked question's index, or -1 for a dummy4unknown miss.
+    const order: { section: number; words: [string, string, string, string]; asked: number }[] = [];
     let oov = 0, quadruplets = 0;
     lines.forEach((raw, lineNo) => {
       if (typeof raw !== "string") throw new TesseraError("E_TYPE", `${what}: questions[${lineNo}]: expected a string, received ${describe(raw)}`);
@@ -370,14 +373,16 @@ export class KeyedVectors {
       if (parts.length !== 4) return; // gensim: "Skipping invalid line"
       const w = (ci ? parts.map((p) => p.toUpperCase()) : parts) as [string, string, string, string];
       quadruplets++;
-      const sec = sections[sections.length - 1];
+      const section = sections.length - 1;
       if (!w.every((x) => okVocab.has(x))) {
         oov++;
-        if (dummy) sec.incorrect.push(w);
+        if (dummy) order.push({ section, words: w, asked: -1 });
         return;
       }
-      asked.push({ section: sections.length - 1, words: w, ids: [okVocab.get(w[0])!, okVocab.get(w[1])!, okVocab.get(w[2])!] });
+      order.push({ section, words: w, asked: asked.length });
+      asked.push({ section, words: w, ids: [okVocab.get(w[0])!, okVocab.get(w[1])!, okVocab.get(w[2])!] });
     });
+    const right = new Uint8Array(asked.length);
     if (asked.length > 0) {
       const d = this.vectorSize, nq = asked.length;
       const unit = (i: number) => this.get(this.indexToKey[i], { norm: true });
@@ -405,9 +410,12 @@ export class KeyedVectors {
           predicted = ci ? this.indexToKey[row].toUpperCase() : this.indexToKey[row];
           if (okVocab.has(predicted) && !ignore.has(predicted)) break;
         }
-        const sec = sections[q.section];
-        (predicted === q.words[3] ? sec.correct : sec.incorrect).push(q.words);
+        right[n] = predicted === q.words[3] ? 1 : 0;
       });
+    }
+    for (const e of order) {
+      const sec = sections[e.section];
+      (e.asked >= 0 && right[e.asked] === 1 ? sec.correct : sec.incorrect).push(e.words);
     }
     const total: AnalogySection = { section: "Total accuracy", correct: sections.flatMap((s) => s.correct), incorrect: sections.flatMap((s) => s.incorrect), accuracy: 0 };
     sections.push(total);
