@@ -9,6 +9,7 @@ import { cpuBackend } from "../backend/device.js";
 import type { Handle } from "../backend/backend.js";
 import { Generator } from "../tensor/random.js";
 import { threadsInUse } from "../runtime/pool.js";
+import { formatEpochSummary, stderrProgressBar, type ProgressBar } from "../train/progress.js";
 import { KeyedVectors } from "./keyed-vectors.js";
 import { buildCorpus } from "./vocab.js";
 
@@ -124,11 +125,25 @@ export interface GloVeOptions {
   seed?: number;
   /** Threads (default: the pool's setting). */
   threads?: number;
-  /** Called after every epoch with its mean weighted cost (glove.c's "cost"). */
-  onEpoch?: (epoch: number, cost: number) => void;
+  /** Called after every epoch (its mean weighted cost is glove.c's "cost"). */
+  onProgress?: (p: GloVeProgress) => void;
+  /** A progress line on stderr when it is a terminal (default true). */
+  progress?: boolean;
 }
 
-const GLOVE_KEYS = ["vectorSize", "window", "minCount", "xMax", "alpha", "epochs", "learningRate", "seed", "threads", "onEpoch"];
+export interface GloVeProgress {
+  /** 1-based epoch, of `epochs`. */
+  epoch: number;
+  epochs: number;
+  /** Mean weighted least-squares cost per co-occurrence record this epoch. */
+  loss: number;
+  /** Co-occurrence records trained per second this epoch. */
+  recordsPerSecond: number;
+  /** Seconds since training started. */
+  elapsed: number;
+}
+
+const GLOVE_KEYS = ["vectorSize", "window", "minCount", "xMax", "alpha", "epochs", "learningRate", "seed", "threads", "onProgress", "progress"];
 
 export class GloVe {
   /** w + w̃ per word (glove.c "-model 2"). */
@@ -170,9 +185,11 @@ export class GloVe {
     const eta = o.learningRate === undefined ? 0.05 : checkNumber(arg("learningRate"), o.learningRate, Number.MIN_VALUE);
     const seed = o.seed === undefined ? 1 : checkInt(arg("seed"), o.seed, 0, Number.MAX_SAFE_INTEGER);
     const threads = o.threads === undefined ? threadsInUse() : checkInt(arg("threads"), o.threads, 1, 256);
-    if (o.onEpoch !== undefined && typeof o.onEpoch !== "function") throw new TesseraError("E_TYPE", `${arg("onEpoch")}: expected a function, received ${describe(o.onEpoch)}`);
+    if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new TesseraError("E_TYPE", `${arg("onProgress")}: expected a function, received ${describe(o.onProgress)}`);
+    const progress = o.progress ?? true;
+    if (typeof progress !== "boolean") throw new TesseraError("E_TYPE", `${arg("progress")}: expected a boolean, received ${describe(progress)}`);
     const x = countPairs(sentences, window, minCount, true, true, what);
-    return trainOn(x, { d, xMax, alpha, epochs, eta, seed, threads, onEpoch: o.onEpoch ?? null });
+    return trainOn(x, { d, xMax, alpha, epochs, eta, seed, threads, onProgress: o.onProgress ?? null, progress });
   }
 }
 
@@ -184,7 +201,8 @@ interface TrainSettings {
   eta: number;
   seed: number;
   threads: number;
-  onEpoch: ((epoch: number, cost: number) => void) | null;
+  onProgress: ((p: GloVeProgress) => void) | null;
+  progress: boolean;
 }
 
 function trainOn(x: Cooccurrence, s: TrainSettings): GloVe {
@@ -231,7 +249,10 @@ function trainOn(x: Cooccurrence, s: TrainSettings): GloVe {
     const tiles = Math.ceil(n / chunk);
     const tileLoss = alloc(2 * tiles);
     const costs: number[] = [];
+    const bar: ProgressBar | null = s.progress ? stderrProgressBar() : null;
+    const t0 = performance.now();
     for (let e = 0; e < s.epochs; e++) {
+      const te = performance.now();
       be.gloveEpoch({ rows: hRows, cols: hCols, logX: hLog, weight: hWeight, records: n, chunk, w, c, bw, bc, gw, gc, gbw, gbc, dim: d,
         learningRate: s.eta, tileLoss, threads: s.threads });
       const bits = be.readSync(tileLoss, 2 * tiles, "int32") as Int32Array;
@@ -239,8 +260,11 @@ function trainOn(x: Cooccurrence, s: TrainSettings): GloVe {
       let cost = 0;
       for (const v of per) cost += v;
       costs.push(cost / n);
-      s.onEpoch?.(e + 1, cost / n);
+      const now = performance.now(), elapsed = (now - t0) / 1000;
+      bar?.update({ epoch: e + 1, epochs: s.epochs, batch: e + 1, batches: s.epochs, loss: cost / n, elapsed, unit: "epochs" });
+      s.onProgress?.({ epoch: e + 1, epochs: s.epochs, loss: cost / n, recordsPerSecond: now > te ? n / ((now - te) / 1000) : 0, elapsed });
     }
+    bar?.end(formatEpochSummary(s.epochs, s.epochs, { loss: costs[costs.length - 1] }, (performance.now() - t0) / 1000));
     const W = be.readSync(w, V * d, "float32") as Float32Array;
     const C = be.readSync(c, V * d, "float32") as Float32Array;
     const sum = new Float32Array(V * d);

@@ -9,4 +9,4 @@ export { VectorIndex } from "./vector-index.js";
 export type { Metric, SearchOptions, SearchResult } from "./vector-index.js";
 export { ngrams, ngramHashes, ftHash } from "./subwords.js";
 export { GloVe, Cooccurrence, cooccurrence } from "./glove.js";
-export type { GloVeOptions, CooccurrenceOptions } from "./glove.js";
+export type { GloVeOptions, GloVeProgress, CooccurrenceOptions } from "./glove.js";

@@ -38,7 +38,7 @@ export function ngramHashes(word: string, minN: number, maxN: number, buckets: n
   return ngramBytes(word, minN, maxN).map((g) => ftHash(g) % buckets);
 }
 
-/** The n-grams as strings (gensim compute_ngrams). */
+/** The n-grams as strings, in the order they are hashed (gensim compute_ngrams_bytes, decoded). */
 export function ngrams(word: string, minN: number, maxN: number): string[] {
   const dec = new TextDecoder();
   return ngramBytes(word, minN, maxN).map((g) => dec.decode(g));
