@@ -7,31 +7,8 @@
 
 import { GloveJob } from "./abi";
 import { claim } from "./parallel";
-
-@inline function fma(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  else return f32x4.add(f32x4.mul(a, b), c);
-}
-
-@inline function dot(a: usize, b: usize, n: i32): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  const n8 = n & ~7, n4 = n & ~3;
-  let i = 0;
-  for (; i < n8; i += 8) {
-    const p = <usize>i << 2;
-    s0 = fma(v128.load(a + p), v128.load(b + p), s0);
-    s1 = fma(v128.load(a + p, 16), v128.load(b + p, 16), s1);
-  }
-  if (i < n4) {
-    s0 = fma(v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2)), s0);
-    i += 4;
-  }
-  const v = f32x4.add(s0, s1);
-  const h = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  let s = f32x4.extract_lane(h, 0) + f32x4.extract_lane(h, 1);
-  for (; i < n; i++) s += load<f32>(a + (<usize>i << 2)) * load<f32>(b + (<usize>i << 2));
-  return s;
-}
+import { dot } from "./w2v";
+import { madd as fma } from "./vmath";
 
 function gloveTile(job: usize, tile: i32): void {
   const rows = <usize>load<u32>(job + GloveJob.rows);

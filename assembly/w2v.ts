@@ -12,6 +12,7 @@
 
 import { W2vJob } from "./abi";
 import { claim } from "./parallel";
+import { hsum, madd as fma } from "./vmath";
 
 const MAX_EXP: f32 = 6.0;
 const EXP_TABLE_SIZE: i32 = 1000;
@@ -20,18 +21,8 @@ const EXP_SCALE: f32 = <f32>EXP_TABLE_SIZE / MAX_EXP / 2.0; // gensim: EXP_TABLE
 // gensim: 10 000 words per job).
 export const W2V_MAX_SENTENCE: i32 = 10000;
 
-@inline function fma(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  else return f32x4.add(f32x4.mul(a, b), c);
-}
-
-@inline function hsum(v: v128): f32 {
-  const s = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
-  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
-}
-
 // Σ a[i]·b[i] over n floats; two accumulators hide the add latency at d = 100 (25 vectors).
-@inline function dot(a: usize, b: usize, n: i32): f32 {
+@inline export function dot(a: usize, b: usize, n: i32): f32 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
   const n8 = n & ~7, n4 = n & ~3;
   let i = 0;

@@ -5,12 +5,12 @@
 // the word vectors are w + w̃ at the end (glove.c's default "-model 2"). cooccurrence() with
 // distanceWeighting false reproduces the notes' plain window counts (seeds/002).
 import { TesseraError, checkInt, checkNumber, describe } from "../errors.js";
-import { cpuBackend } from "../backend/device.js";
-import type { Handle } from "../backend/backend.js";
 import { Generator } from "../tensor/random.js";
 import { threadsInUse } from "../runtime/pool.js";
 import { formatEpochSummary, stderrProgressBar, type ProgressBar } from "../train/progress.js";
 import { KeyedVectors } from "./keyed-vectors.js";
+import { withWasmBuffers } from "./wasm-buffers.js";
+import type { Handle } from "../backend/backend.js";
 import { buildCorpus } from "./vocab.js";
 
 export interface CooccurrenceOptions {
@@ -224,14 +224,7 @@ function trainOn(x: Cooccurrence, s: TrainSettings): GloVe {
   }
   // glove.c initialize_parameters: every weight and bias uniform in [−0.5, 0.5) / vectorSize; gradsq = 1.
   const init = (len: number) => Float32Array.from({ length: len }, () => (gen.random() - 0.5) / d);
-  const be = cpuBackend();
-  const handles: Handle[] = [];
-  const alloc = (elements: number): Handle => {
-    const h = be.alloc(Math.max(1, elements));
-    handles.push(h);
-    return h;
-  };
-  try {
+  return withWasmBuffers((alloc, be) => {
     const hRows = alloc(n), hCols = alloc(n), hLog = alloc(n), hWeight = alloc(n);
     const w = alloc(V * d), c = alloc(V * d), bw = alloc(V), bc = alloc(V);
     const gw = alloc(V * d), gc = alloc(V * d), gbw = alloc(V), gbc = alloc(V);
@@ -272,7 +265,5 @@ function trainOn(x: Cooccurrence, s: TrainSettings): GloVe {
     const wv = new KeyedVectors(d, x.words, sum);
     wv.counts = x.wordCounts;
     return new GloVe(wv, W, C, be.readSync(bw, V, "float32") as Float32Array, be.readSync(bc, V, "float32") as Float32Array, x, costs);
-  } finally {
-    for (const h of handles) be.free(h);
-  }
+  });
 }

@@ -57,7 +57,7 @@ export interface SubwordVectors {
   vectors: Float32Array;
 }
 
-function unitInPlace(v: Float64Array): Float64Array {
+function unitInPlace<T extends Float32Array | Float64Array>(v: T): T {
   let s = 0;
   for (const x of v) s += x * x;
   if (s > 0) {
@@ -75,6 +75,14 @@ function asList(x: unknown): unknown[] {
   if (Array.isArray(x) && x.length === 2 && (typeof x[0] === "string" || ArrayBuffer.isView(x[0]) || Array.isArray(x[0])) && typeof x[1] === "number") return [x];
   if (Array.isArray(x)) return x;
   throw new TesseraError("E_TYPE", `expected a word, a vector or a list of them, received ${describe(x)}`);
+}
+
+function termLists(o: MostSimilarOptions, what: string): { pos: unknown[]; neg: unknown[] } {
+  try {
+    return { pos: asList(o.positive), neg: asList(o.negative) };
+  } catch (e) {
+    throw new TesseraError("E_TYPE", `${what}: positive / negative: ${(e as Error).message}`);
+  }
 }
 
 export class KeyedVectors {
@@ -162,15 +170,7 @@ export class KeyedVectors {
       for (const h of hashes) for (let j = 0; j < d; j++) sum[j] += s!.vectors[h * d + j];
       v = Float32Array.from(sum, (x) => x / hashes.length);
     }
-    if (options.norm) {
-      let ss = 0;
-      for (const x of v) ss += x * x;
-      if (ss > 0) {
-        const inv = 1 / Math.sqrt(ss);
-        for (let j = 0; j < v.length; j++) v[j] *= inv;
-      }
-    }
-    return v;
+    return options.norm ? unitInPlace(v) : v;
   }
 
   private searchIndex(): VectorIndex {
@@ -210,13 +210,7 @@ export class KeyedVectors {
 
   /** gensim get_mean_vector(keys, weights, pre_normalize=True, post_normalize=True) and the indices of word terms. */
   private meanOf(options: MostSimilarOptions, what: string): { mean: Float32Array; exclude: number[] } {
-    let pos: unknown[], neg: unknown[];
-    try {
-      pos = asList(options.positive);
-      neg = asList(options.negative);
-    } catch (e) {
-      throw new TesseraError("E_TYPE", `${what}: positive / negative: ${(e as Error).message}`);
-    }
+    const { pos, neg } = termLists(options, what);
     if (pos.length + neg.length === 0) throw new TesseraError("E_VALUE", `${what}: expected at least one positive or negative term, received none`);
     const d = this.vectorSize;
     const mean = new Float64Array(d);
@@ -268,13 +262,7 @@ export class KeyedVectors {
     const topn = o.topn ?? 10;
     checkInt(`${what}: topn`, topn, 0);
     if (topn === 0 || this.length === 0) return [];
-    let pos: unknown[], neg: unknown[];
-    try {
-      pos = asList(o.positive);
-      neg = asList(o.negative);
-    } catch (e) {
-      throw new TesseraError("E_TYPE", `${what}: positive / negative: ${(e as Error).message}`);
-    }
+    const { pos, neg } = termLists(o, what);
     if (pos.length === 0) throw new TesseraError("E_VALUE", `${what}: expected at least one positive term, received none`);
     const limit = this.limitOf(o.restrictVocab, what);
     const index = this.searchIndex();

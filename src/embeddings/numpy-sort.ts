@@ -19,11 +19,11 @@ function aheapsort(v: ArrayLike<number>, a: Int32Array, start: number, n: number
   // 1-based indexing over a[start .. start + n), as numpy's aheapsort_ (a = tosort - 1).
   const at = (i: number) => a[start + i - 1];
   const set = (i: number, x: number) => { a[start + i - 1] = x; };
-  let i: number, j: number, tmp: number;
-  for (let l = n >> 1; l > 0; --l) {
-    tmp = at(l);
-    for (i = l, j = l << 1; j <= n;) {
-      if (j < n && v[at(j)] < v[at(j + 1)]) j += 1;
+  // Sifts tmp down from position l of the 1-based heap of the first m entries.
+  const siftDown = (l: number, tmp: number, m: number) => {
+    let i = l, j = l << 1;
+    while (j <= m) {
+      if (j < m && v[at(j)] < v[at(j + 1)]) j += 1;
       if (v[tmp] < v[at(j)]) {
         set(i, at(j));
         i = j;
@@ -31,20 +31,13 @@ function aheapsort(v: ArrayLike<number>, a: Int32Array, start: number, n: number
       } else break;
     }
     set(i, tmp);
-  }
+  };
+  for (let l = n >> 1; l > 0; --l) siftDown(l, at(l), n);
   for (; n > 1;) {
-    tmp = at(n);
+    const tmp = at(n);
     set(n, at(1));
     n -= 1;
-    for (i = 1, j = 2; j <= n;) {
-      if (j < n && v[at(j)] < v[at(j + 1)]) j++;
-      if (v[tmp] < v[at(j)]) {
-        set(i, at(j));
-        i = j;
-        j += j;
-      } else break;
-    }
-    set(i, tmp);
+    siftDown(1, tmp, n);
   }
 }
 

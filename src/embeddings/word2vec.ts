@@ -6,12 +6,11 @@
 // character n-gram rows so that words outside the vocabulary get vectors (gensim FastText).
 // Not bit-identical to gensim (its generators are numpy's and per job); same algorithm and tables.
 import { TesseraError, checkInt, checkNumber, describe } from "../errors.js";
-import { cpuBackend } from "../backend/device.js";
-import type { Handle } from "../backend/backend.js";
 import { Generator } from "../tensor/random.js";
 import { threadsInUse } from "../runtime/pool.js";
 import { formatEpochSummary, stderrProgressBar, type ProgressBar } from "../train/progress.js";
 import { KeyedVectors } from "./keyed-vectors.js";
+import { withWasmBuffers } from "./wasm-buffers.js";
 import { ngramHashes } from "./subwords.js";
 import { buildCorpus, cumGuide, cumTable, sampleThresholds, type Corpus } from "./vocab.js";
 
@@ -243,15 +242,8 @@ function trainModel(name: string, sentences: unknown, options: Word2VecOptions, 
   const sub = o.maxN > 0 ? subwordRows(corpus.words, o.minN, o.maxN, o.bucket) : null;
   const tVocab = performance.now();
 
-  const be = cpuBackend();
-  const handles: Handle[] = [];
-  const alloc = (elements: number): Handle => {
-    const h = be.alloc(Math.max(1, elements));
-    handles.push(h);
-    return h;
-  };
   const i32 = (a: Int32Array | Uint32Array) => (a instanceof Int32Array ? a : new Int32Array(a.buffer, a.byteOffset, a.length));
-  try {
+  return withWasmBuffers((alloc, be) => {
     const ids = alloc(corpus.ids.length), sentStart = alloc(corpus.sentStart.length), tiles = alloc(tileStart.length);
     const tileAlpha = alloc(T), syn0 = alloc(rows * d), syn1 = alloc(V * d);
     const cumH = alloc(V), guideH = alloc(guide.length), expTable = alloc(2000);
@@ -349,7 +341,5 @@ function trainModel(name: string, sentences: unknown, options: Word2VecOptions, 
     wv.counts = corpus.counts;
     return new Word2Vec(wv, syn1neg, o, corpus, losses,
       { vocab: (tVocab - t0) / 1000, train: (tEnd - tTrain) / 1000 });
-  } finally {
-    for (const h of handles) be.free(h);
-  }
+  });
 }
