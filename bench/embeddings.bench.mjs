@@ -4,7 +4,7 @@
 // training (vocabulary building excluded on both sides). tessera with 1 and 2 threads (Hogwild on the
 // worker pool) vs gensim 4 (Debian python3-gensim, a timed /usr/bin/python3 subprocess on the same
 // tokenised corpus) with 1 and 2 workers, in the same run. Each figure is the median of --runs runs
-// (default 3). `--epochs N` trains fewer epochs, `--no-peers` skips gensim, `--threads 1,2` picks
+// (default 3); with one thread also words per CPU second. `--epochs N` trains fewer epochs, `--no-peers` skips gensim, `--threads 1,2` picks
 // the thread counts. Needs `npm run build` (imports ../dist) and bible-kjv.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -37,12 +37,23 @@ writeFileSync(corpusPath, sentences.map((s) => s.join(" ")).join("\n") + "\n");
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const MODES = [["cbow", 0], ["skipgram", 1]];
 
+// One thread: also words per CPU second (process CPU time, from the end of the first progress slice
+// to the end, so vocabulary building is left out), which other work on the machine disturbs less.
+function trainOnce(sg, threads, seed) {
+  let cpu0 = null, words0 = 0;
+  const m = embeddings.Word2Vec.train(sentences, {
+    ...SETTINGS, sg, threads, seed, progress: false,
+    onProgress: (p) => { if (cpu0 === null) { cpu0 = process.cpuUsage(); words0 = p.words; } },
+  });
+  const cpu = process.cpuUsage(cpu0);
+  return { wall: m.wordsPerSecond, cpu: (epochs * m.corpusWords - words0) / ((cpu.user + cpu.system) / 1e6) };
+}
 const ours = {};
 for (const [mode, sg] of MODES) {
   for (const threads of threadCounts) {
-    const rates = [];
-    for (let r = 0; r < runs; r++) rates.push(embeddings.Word2Vec.train(sentences, { ...SETTINGS, sg, threads, seed: r + 1, progress: false }).wordsPerSecond);
-    ours[`${mode}|${threads}`] = median(rates);
+    const r = Array.from({ length: runs }, (_, i) => trainOnce(sg, threads, i + 1));
+    ours[`${mode}|${threads}`] = median(r.map((x) => x.wall));
+    if (threads === 1) ours[`${mode}|cpu`] = median(r.map((x) => x.cpu));
   }
 }
 
@@ -55,15 +66,17 @@ corpus = list(LineSentence(sys.argv[1]))
 out = {}
 for mode, sg in (("cbow", 0), ("skipgram", 1)):
     for workers in json.loads(sys.argv[3]):
-        rates = []
+        rates, cpu = [], []
         for r in range(int(sys.argv[4])):
             m = Word2Vec(sg=sg, vector_size=s["vectorSize"], window=s["window"], min_count=s["minCount"], negative=s["negative"],
                          sample=s["sample"], workers=workers, seed=r + 1)
             m.build_vocab(corpus)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             m.train(corpus, total_examples=m.corpus_count, epochs=s["epochs"])
             rates.append(s["epochs"] * m.corpus_total_words / (time.perf_counter() - t0))
+            cpu.append(s["epochs"] * m.corpus_total_words / (time.process_time() - c0))
         out[f"{mode}|{workers}"] = sorted(rates)[len(rates) // 2]
+        if workers == 1: out[f"{mode}|cpu"] = sorted(cpu)[len(cpu) // 2]
 print(json.dumps(out))
 `;
 let gensim = null;
@@ -75,6 +88,14 @@ if (peers) {
 }
 
 for (const [mode] of MODES) {
+  if (ours[`${mode}|cpu`] !== undefined) {
+    const c = `${mode} t1 cpu`;
+    report(BENCH, c, "tessera", ours[`${mode}|cpu`] / 1e6, "Mwords/cpu-s");
+    if (gensim?.[`${mode}|cpu`] !== undefined) {
+      report(BENCH, c, "gensim 1 worker", gensim[`${mode}|cpu`] / 1e6, "Mwords/cpu-s");
+      reportRatio(BENCH, c, "tessera", ours[`${mode}|cpu`], gensim[`${mode}|cpu`], "gensim");
+    }
+  }
   for (const threads of threadCounts) {
     const key = `${mode}|${threads}`;
     const c = `${mode} t${threads}`;
