@@ -4,6 +4,9 @@
 // files as its own), streaming in chunks of any size gives the same result, and the readers are
 // fuzzed: truncated and mutated files end in a clean read or TesseraError E_FORMAT — never another
 // error, a trap or a hang — and a failed loadFrom leaves the object as it was.
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { TesseraError, embeddings } from "../../src/index.js";
 import f from "../fixtures/embeddings/formats.json";
@@ -40,6 +43,13 @@ describe.each(["text", "binary", "glove"] as const)("%s format", (format) => {
     for (const size of [1, 3, 7, 64]) expectSame(await read(format, chunks(files[format], size)));
     const stream = new ReadableStream<Uint8Array>({ start(c) { for (const ch of chunks(files[format], 5)) c.enqueue(ch); c.close(); } });
     expectSame(await read(format, stream));
+  });
+  it("streams from a Node read stream", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-kv-"));
+    const path = join(dir, format);
+    writeFileSync(path, files[format]);
+    expectSame(await read(format, createReadStream(path, { highWaterMark: 7 })));
+    rmSync(dir, { recursive: true });
   });
   it("stops at limit", async () => {
     const got = format === "glove" ? await KeyedVectors.loadGloveFormat(chunks(files[format], 4), { limit: 3 })
