@@ -117,6 +117,21 @@ export function zerosLike(t: Tensor): Tensor {
   return full(t.shape, 0, { dtype: t.dtype, device: t.device });
 }
 
+// Generated values (arange, randn, rand) go to the device in chunks of this many, after the tensor
+// is allocated: an impossible size is E_OOM at once, not a host array of a billion numbers first.
+const CHUNK = 65536;
+
+/** Fills t (already allocated) with value(i) for i in [0, t.size), a chunk at a time. */
+function fillGenerated(t: Tensor, value: (i: number) => number): Tensor {
+  const be = t.backend;
+  for (let at = 0; at < t.size; at += CHUNK) {
+    const chunk = t.dtype === "int32" ? new Int32Array(Math.min(CHUNK, t.size - at)) : new Float32Array(Math.min(CHUNK, t.size - at));
+    for (let i = 0; i < chunk.length; i++) chunk[i] = value(at + i);
+    be.write(t.handle, chunk, t.dtype, at);
+  }
+  return t;
+}
+
 /** arange(end) or arange(start, end, step), like torch.arange. */
 export function arange(start: number, end?: number, step = 1, options?: TensorOptions): Tensor {
   if (end === undefined) [start, end] = [0, start];
@@ -126,9 +141,17 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   if (step === 0) fail("E_VALUE", "arange: step", "a non-zero number", step);
   const n = Math.max(0, Math.ceil((end - start) / step));
   if (n > 2 ** 31 - 1) fail("E_RANGE", "arange", "fewer than 2^31 elements", n);
-  const values = Array.from({ length: n }, (_, i) => start + i * step);
   const dtype = options?.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? "int32" : "float32");
-  return fromValues(values, [n], checkOptions("arange", { ...options, dtype }));
+  const o = checkOptions("arange", { ...options, dtype });
+  if (o.dtype === "int32" && n > 0) {
+    const last = start + (n - 1) * step;
+    for (const [i, v] of [[0, start], [1, start + step], [n - 1, last]] as const) {
+      if (i < n && (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)) fail("E_DTYPE", `arange: value ${i}`, "an int32 integer for dtype int32", v);
+    }
+  }
+  const t = fillGenerated(Tensor.empty([n], o.dtype, o.backend), (i) => start + i * step);
+  t.requiresGrad = o.requiresGrad;
+  return t;
 }
 
 function randomTensor(fn: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
@@ -137,9 +160,9 @@ function randomTensor(fn: string, shape: Shape, options: RandomOptions | undefin
   if (!(generator instanceof Generator)) fail("E_TYPE", `${fn}: options.generator`, "a Generator", generator);
   const o = checkOptions(fn, rest);
   if (o.dtype === "int32") throw new TesseraError("E_DTYPE", `${fn}: options.dtype: expected "float32", received "int32"`);
-  const values = new Float32Array(sizeOf(s));
-  for (let i = 0; i < values.length; i++) values[i] = draw(generator);
-  return fromValues(values, s, o);
+  const t = fillGenerated(Tensor.empty(s, "float32", o.backend), () => draw(generator));
+  t.requiresGrad = o.requiresGrad;
+  return t;
 }
 
 export interface RandomOptions extends TensorOptions {

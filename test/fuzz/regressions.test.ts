@@ -1,0 +1,46 @@
+// Defects the fuzzers of test/fuzz found (issue 8, "keep them out"), each reduced to its smallest
+// repro and named by what goes wrong. Expected behaviour is PyTorch's (torch 1.13) where it has
+// one, else the error contract: a TesseraError with a declared code, quickly, with nothing leaked.
+import { describe, expect, it } from "vitest";
+import { arange, memory, ones, rand, randn } from "../../src/index.js";
+
+/** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
+function blocks(): number {
+  ones([1]).dispose();
+  return memory().numBlocks;
+}
+
+/** Runs fn, which must throw a TesseraError with `code`, within `ms` milliseconds. */
+function refusesQuickly(code: string, fn: () => unknown, ms = 500): void {
+  const t0 = performance.now();
+  let err: unknown = null;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  const took = performance.now() - t0;
+  expect(err, "expected a throw").not.toBeNull();
+  expect((err as Error).name, String(err)).toBe("TesseraError");
+  expect((err as { code: string }).code, String(err)).toBe(code);
+  expect(took, `took ${took.toFixed(0)} ms`).toBeLessThan(ms);
+}
+
+describe("fuzz regressions: creation", () => {
+  // randn([1e9]) drew a billion numbers into a 4 GB Float32Array (150 s) before asking WASM memory
+  // (2 GiB) for the tensor; arange(1e9) built a billion-element JS array. Now the tensor is
+  // allocated first and the values are written a chunk at a time: E_OOM at once.
+  it("randn, rand and arange of more elements than memory holds are E_OOM at once", () => {
+    const before = blocks();
+    refusesQuickly("E_OOM", () => randn([1e9]));
+    refusesQuickly("E_OOM", () => rand([2 ** 29]));
+    refusesQuickly("E_OOM", () => arange(1e9));
+    refusesQuickly("E_OOM", () => arange(0, 2 ** 30, 1, { dtype: "float32" }));
+    expect(memory().numBlocks).toBe(before);
+    // chunked writes keep every value: past one chunk, arange is exact and randn is reproducible
+    const a = arange(70000);
+    expect(a.data()[69999]).toBe(69999);
+    expect(a.data()[65536]).toBe(65536);
+    a.dispose();
+  });
+});
