@@ -139,6 +139,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   checkNumber("arange: end", end);
   checkNumber("arange: step", step);
   if (step === 0) fail("E_VALUE", "arange: step", "a non-zero number", step);
+  if (options !== undefined && (options === null || typeof options !== "object")) fail("E_TYPE", "arange: options", "an object", options);
   const n = Math.max(0, Math.ceil((end - start) / step));
   if (n > 2 ** 31 - 1) fail("E_RANGE", "arange", "fewer than 2^31 elements", n);
   const dtype = options?.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? "int32" : "float32");
@@ -156,6 +157,7 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
 
 function randomTensor(fn: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
   const s = checkShape(`${fn}: shape`, shape);
+  if (options !== undefined && (options === null || typeof options !== "object")) fail("E_TYPE", `${fn}: options`, "an object", options);
   const { generator = defaultGenerator, ...rest } = options ?? {};
   if (!(generator instanceof Generator)) fail("E_TYPE", `${fn}: options.generator`, "a Generator", generator);
   const o = checkOptions(fn, rest);

@@ -43,4 +43,14 @@ describe("fuzz regressions: creation", () => {
     expect(a.data()[65536]).toBe(65536);
     a.dispose();
   });
+
+  // arange(5, undefined, 1, "cuda") and randn([2], "abc") spread the string's characters into the
+  // options and succeeded; randn([2], null) was read as no options. tensor, zeros, ones and full
+  // already refuse options that are not an object.
+  it("arange, randn and rand refuse options that are not an object", () => {
+    refusesQuickly("E_TYPE", () => arange(5, undefined, 1, "cuda" as never));
+    refusesQuickly("E_TYPE", () => randn([2], "abc" as never));
+    refusesQuickly("E_TYPE", () => rand([2], null as never));
+    expect(arange(3, undefined, 1, {}).dtype).toBe("int32");
+  });
 });
