@@ -142,7 +142,8 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   if (options !== undefined && (options === null || typeof options !== "object")) fail("E_TYPE", "arange: options", "an object", options);
   const n = Math.max(0, Math.ceil((end - start) / step));
   if (n > 2 ** 31 - 1) fail("E_RANGE", "arange", "fewer than 2^31 elements", n);
-  const dtype = options?.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? "int32" : "float32");
+  // like torch: integer values only when start, end and step are all integers (arange(5.5) is float)
+  const dtype = options?.dtype ?? (Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step) ? "int32" : "float32");
   const o = checkOptions("arange", { ...options, dtype });
   if (o.dtype === "int32" && n > 0) {
     const last = start + (n - 1) * step;

@@ -53,4 +53,17 @@ describe("fuzz regressions: creation", () => {
     refusesQuickly("E_TYPE", () => rand([2], null as never));
     expect(arange(3, undefined, 1, {}).dtype).toBe("int32");
   });
+
+  // arange(5.5) was int32 [0, 1, 2, 3, 4, 5] because only start and step were looked at; torch
+  // infers float32 when any of start, end, step is not an integer: tensor([0., 1., …, 5.]).
+  it("arange infers float32 when end is not an integer, like torch", () => {
+    for (const t of [arange(5.5), arange(0, 5.5), arange(0, 2.5, 1)]) {
+      expect(t.dtype).toBe("float32");
+      t.dispose();
+    }
+    const a = arange(5.5);
+    expect(Array.from(a.data())).toEqual([0, 1, 2, 3, 4, 5]);
+    a.dispose();
+    expect(arange(0, 5).dtype).toBe("int32");
+  });
 });
