@@ -2,7 +2,7 @@
 // repro and named by what goes wrong. Expected behaviour is PyTorch's (torch 1.13) where it has
 // one, else the error contract: a TesseraError with a declared code, quickly, with nothing leaked.
 import { describe, expect, it } from "vitest";
-import { arange, memory, ones, rand, randn } from "../../src/index.js";
+import { F, arange, memory, ones, rand, randn } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
 function blocks(): number {
@@ -65,5 +65,21 @@ describe("fuzz regressions: creation", () => {
     expect(Array.from(a.data())).toEqual([0, 1, 2, 3, 4, 5]);
     a.dispose();
     expect(arange(0, 5).dtype).toBe("int32");
+  });
+});
+
+describe("fuzz regressions: error messages", () => {
+  // F.linear(x, cyclic) threw RangeError (maximum call stack size exceeded): the message builder
+  // (errors.ts describe) recursed into the array it was reporting without a depth limit.
+  it("a cyclic or deeply nested array as an argument is reported, not a stack overflow", () => {
+    const cyclic: unknown[] = [1];
+    cyclic.push(cyclic);
+    let deep: unknown = 1;
+    for (let i = 0; i < 10000; i++) deep = [deep];
+    const x = ones([2, 3]);
+    refusesQuickly("E_TYPE", () => F.linear(x, cyclic as never));
+    refusesQuickly("E_TYPE", () => x.add(deep as never));
+    expect(() => x.mul([[1, [2, [3]]]] as never)).toThrow(/received \[\[1, \[2, \[3\]\]\]\]/);
+    x.dispose();
   });
 });
