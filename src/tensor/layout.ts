@@ -40,6 +40,7 @@ export function copyRaw(x: Tensor, shape: readonly number[] = x.shape.slice()): 
 
 export function reshape(input: Tensor, shape: number[]): Tensor {
   const x = checkTensor("reshape: input", input);
+  if (!Array.isArray(shape)) fail("E_TYPE", "reshape: shape", "an array of integers", shape);
   const infer = shape.indexOf(-1);
   if (shape.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== infer))) {
     fail("E_SHAPE", "reshape: shape", "non-negative integers with at most one -1", shape);

@@ -83,3 +83,16 @@ describe("fuzz regressions: error messages", () => {
     x.dispose();
   });
 });
+
+describe("fuzz regressions: layout", () => {
+  // F.reshape(x, 6) and F.reshape(x, undefined) threw TypeError (shape.indexOf is not a function).
+  // torch.reshape(x, 6): "argument 'shape' must be tuple of SymInts, not int".
+  it("F.reshape with a shape that is not an array is E_TYPE", () => {
+    const x = ones([2, 3]);
+    refusesQuickly("E_TYPE", () => F.reshape(x, 6 as never));
+    refusesQuickly("E_TYPE", () => F.reshape(x, undefined as never));
+    refusesQuickly("E_TYPE", () => F.reshape(x, null as never));
+    expect(F.reshape(x, [6]).shape).toEqual([6]);
+    x.dispose();
+  });
+});
