@@ -6,7 +6,7 @@ import type { Backend } from "../backend/backend.js";
 import { defaultBackend, resolveDevice } from "../backend/device.js";
 import { Tensor, type DType, type NestedArray } from "./tensor.js";
 import { sizeOf, type Shape } from "./shape.js";
-import { checkShape } from "./check.js";
+import { MAX_DIMS, checkShape } from "./check.js";
 import { Generator, defaultGenerator } from "./random.js";
 
 export interface TensorOptions {
@@ -35,10 +35,12 @@ function checkOptions(fn: string, o: unknown): Options {
   return { dtype, requiresGrad, backend };
 }
 
+/** The shape of nested arrays, read along first elements; E_SHAPE past MAX_DIMS levels (a cyclic array would never end). */
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
   let d: NestedArray = data;
   while (Array.isArray(d)) {
+    if (shape.length === MAX_DIMS) fail("E_SHAPE", "tensor: data", `at most ${MAX_DIMS} levels of nested arrays`, data);
     shape.push(d.length);
     d = d[0];
   }

@@ -2,7 +2,7 @@
 // repro and named by what goes wrong. Expected behaviour is PyTorch's (torch 1.13) where it has
 // one, else the error contract: a TesseraError with a declared code, quickly, with nothing leaked.
 import { describe, expect, it } from "vitest";
-import { F, arange, memory, ones, rand, randn } from "../../src/index.js";
+import { F, arange, memory, ones, rand, randn, tensor } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
 function blocks(): number {
@@ -27,6 +27,25 @@ function refusesQuickly(code: string, fn: () => unknown, ms = 500): void {
 }
 
 describe("fuzz regressions: creation", () => {
+  // tensor(a) with a = [a] never returned: the shape was read along first elements with no end
+  // (torch.tensor of a self-containing list raises too). 65 levels are past the 64-dim limit.
+  it("tensor() of a cyclic or 65-level nested array is E_SHAPE, not a hang", () => {
+    const selfFirst: unknown[] = [];
+    selfFirst.push(selfFirst);
+    const cyclic: unknown[] = [1];
+    cyclic.push(cyclic);
+    let deep: unknown = 1;
+    for (let i = 0; i < 65; i++) deep = [deep];
+    refusesQuickly("E_SHAPE", () => tensor(selfFirst as never));
+    refusesQuickly("E_TYPE", () => tensor(cyclic as never)); // [1, a]: element 1 is not a number
+    refusesQuickly("E_SHAPE", () => tensor(deep as never));
+    let ok: unknown = 1;
+    for (let i = 0; i < 64; i++) ok = [ok];
+    const t = tensor(ok as never);
+    expect(t.ndim).toBe(64);
+    t.dispose();
+  });
+
   // randn([1e9]) drew a billion numbers into a 4 GB Float32Array (150 s) before asking WASM memory
   // (2 GiB) for the tensor; arange(1e9) built a billion-element JS array. Now the tensor is
   // allocated first and the values are written a chunk at a time: E_OOM at once.
