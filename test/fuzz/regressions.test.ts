@@ -2,7 +2,7 @@
 // repro and named by what goes wrong. Expected behaviour is PyTorch's (torch 1.13) where it has
 // one, else the error contract: a TesseraError with a declared code, quickly, with nothing leaked.
 import { describe, expect, it } from "vitest";
-import { F, arange, memory, ones, rand, randn, tensor } from "../../src/index.js";
+import { F, Generator, arange, memory, ones, rand, randn, tensor } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
 function blocks(): number {
@@ -113,5 +113,17 @@ describe("fuzz regressions: layout", () => {
     refusesQuickly("E_TYPE", () => F.reshape(x, null as never));
     expect(F.reshape(x, [6]).shape).toEqual([6]);
     x.dispose();
+  });
+});
+
+describe("fuzz regressions: dropout", () => {
+  // F.dropout(x, 0.5, true, {}) threw TypeError (generator.nextU32 is not a function).
+  it("a generator that is not a Generator is E_TYPE", () => {
+    const x = ones([4]);
+    refusesQuickly("E_TYPE", () => F.dropout(x, 0.5, true, {} as never));
+    refusesQuickly("E_TYPE", () => F.dropout(x, 0.5, true, null as never));
+    const y = F.dropout(x, 0.5, true, new Generator(1));
+    expect(y.shape).toEqual([4]);
+    for (const t of [x, y]) t.dispose();
   });
 });
