@@ -6,7 +6,7 @@ import type { Backend } from "../backend/backend.js";
 import { defaultBackend, resolveDevice } from "../backend/device.js";
 import { Tensor, type DType, type NestedArray } from "./tensor.js";
 import { sizeOf, type Shape } from "./shape.js";
-import { MAX_DIMS, checkShape } from "./check.js";
+import { MAX_DIMS, checkShape, checkTensor } from "./check.js";
 import { Generator, defaultGenerator } from "./random.js";
 
 export interface TensorOptions {
@@ -115,7 +115,8 @@ export function ones(shape: Shape, options?: TensorOptions): Tensor {
   return full(shape, 1, options);
 }
 
-export function zerosLike(t: Tensor): Tensor {
+export function zerosLike(input: Tensor): Tensor {
+  const t = checkTensor("zerosLike: input", input);
   return full(t.shape, 0, { dtype: t.dtype, device: t.device });
 }
 

@@ -2,7 +2,7 @@
 // repro and named by what goes wrong. Expected behaviour is PyTorch's (torch 1.13) where it has
 // one, else the error contract: a TesseraError with a declared code, quickly, with nothing leaked.
 import { describe, expect, it } from "vitest";
-import { F, Generator, arange, memory, ones, rand, randn, tensor } from "../../src/index.js";
+import { F, Generator, arange, memory, ones, rand, randn, tensor, zerosLike } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
 function blocks(): number {
@@ -61,6 +61,16 @@ describe("fuzz regressions: creation", () => {
     expect(a.data()[69999]).toBe(69999);
     expect(a.data()[65536]).toBe(65536);
     a.dispose();
+  });
+
+  // zerosLike(null) threw TypeError (reading 'shape'), and zerosLike({ shape: [2], dtype: "int32" })
+  // made a tensor from a plain object. torch.zeros_like(None) is a TypeError of the argument parser.
+  it("zerosLike refuses anything but a live Tensor", () => {
+    refusesQuickly("E_TYPE", () => zerosLike(null as never));
+    refusesQuickly("E_TYPE", () => zerosLike({ shape: [2], dtype: "int32", device: "cpu" } as never));
+    const t = ones([2, 3]);
+    t.dispose();
+    refusesQuickly("E_DISPOSED", () => zerosLike(t));
   });
 
   // arange(5, undefined, 1, "cuda") and randn([2], "abc") spread the string's characters into the
