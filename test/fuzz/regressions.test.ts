@@ -137,3 +137,24 @@ describe("fuzz regressions: dropout", () => {
     for (const t of [x, y]) t.dispose();
   });
 });
+
+describe("fuzz regressions: elementwise", () => {
+  // x.pow(Infinity) gave NaN for x = 1 and x = −1: AssemblyScript's Mathf.pow follows JS Math.pow
+  // there, not C's powf. Values and gradients below are torch 1.13's for x = [1, −1, 2, 0.5].
+  it("pow: 1^±∞ and (−1)^±∞ are 1, like torch, and so are their gradients' factors", () => {
+    const cases: [number, number[], number[]][] = [
+      [Infinity, [1, 1, Infinity, 0], [Infinity, Infinity, Infinity, NaN]],
+      [-Infinity, [1, 1, 0, Infinity], [-Infinity, -Infinity, NaN, -Infinity]],
+      [1e40, [1, 1, Infinity, 0], [Infinity, Infinity, Infinity, NaN]], // the exponent rounds to float32 ∞
+    ];
+    for (const [p, values, grads] of cases) {
+      const x = tensor([1, -1, 2, 0.5], undefined, { requiresGrad: true });
+      const y = x.pow(p);
+      expect(Array.from(y.data()), `pow ${p}`).toEqual(values);
+      y.sum().backward();
+      expect(Array.from(x.grad!.data()), `grad of pow ${p}`).toEqual(grads);
+      x.dispose();
+      y.dispose();
+    }
+  });
+});
