@@ -179,7 +179,9 @@ function checkIndices(fn: string, x: Tensor, indices: unknown, bound: number): T
   sameBackend(fn, ["input", "indices"], [x, idx]);
   const be = idx.backend;
   if (be.syncRead && idx.size > 0) {
-    const at = be.findOutOfRange(idx.handle, idx.size, 0, bound - 1, 0);
+    // findOutOfRange lets one value through (`except`, here 0, valid whenever bound > 0); on an
+    // empty axis no index is valid, so the first one is already out of range.
+    const at = bound === 0 ? 0 : be.findOutOfRange(idx.handle, idx.size, 0, bound - 1, 0);
     if (at >= 0) {
       const v = be.readSync(idx.handle, at + 1, "int32")[at];
       throw new TesseraError("E_RANGE", `${fn}: indices[${at}]: expected an index in [0, ${bound - 1}], received ${v}`);

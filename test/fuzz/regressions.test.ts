@@ -126,6 +126,25 @@ describe("fuzz regressions: layout", () => {
   });
 });
 
+describe("fuzz regressions: indexing", () => {
+  // embedding(weight [0, 1], ids [0]) returned a row read from whatever memory followed the empty
+  // weight: the range check let index 0 through on an axis of size 0. torch.nn.functional.embedding
+  // and torch.gather raise "index out of range" there.
+  it("gather, embedding and takeAlongDim refuse any index into an empty axis", () => {
+    const empty = ones([0, 1]);
+    const ids = tensor([0], undefined, { dtype: "int32" });
+    refusesQuickly("E_RANGE", () => F.embedding(empty, ids));
+    refusesQuickly("E_RANGE", () => empty.gather(ids, 0));
+    const wide = ones([2, 0]);
+    refusesQuickly("E_RANGE", () => wide.takeAlongDim(tensor([[0], [0]], undefined, { dtype: "int32" }), 1));
+    refusesQuickly("E_RANGE", () => wide.gather(ids, 1));
+    // no index at all is fine
+    const none = empty.gather(tensor([], undefined, { dtype: "int32" }), 0);
+    expect(none.shape).toEqual([0, 1]);
+    for (const t of [empty, ids, wide, none]) t.dispose();
+  });
+});
+
 describe("fuzz regressions: dropout", () => {
   // F.dropout(x, 0.5, true, {}) threw TypeError (generator.nextU32 is not a function).
   it("a generator that is not a Generator is E_TYPE", () => {
