@@ -113,6 +113,22 @@ describe("fuzz regressions: error messages", () => {
   });
 });
 
+describe("fuzz regressions: error messages (2)", () => {
+  // layerNorm(x, cyclicArray) threw TypeError (converting circular structure to JSON) and
+  // layerNorm(x, 3n) TypeError (do not know how to serialize a BigInt) while building the E_SHAPE
+  // message; an options.device without a prototype threw TypeError from String().
+  it("layerNorm's normalizedShape and options.device are described without throwing", () => {
+    const cyclic: unknown[] = [3];
+    cyclic.push(cyclic);
+    const x = ones([2, 3]);
+    refusesQuickly("E_SHAPE", () => x.layerNorm(cyclic as never));
+    refusesQuickly("E_SHAPE", () => x.layerNorm(3n as never));
+    refusesQuickly("E_DEVICE", () => ones([2], { device: Object.create(null) }));
+    refusesQuickly("E_DEVICE", () => ones([2], { device: Symbol("gpu") as never }));
+    x.dispose();
+  });
+});
+
 describe("fuzz regressions: layout", () => {
   // F.reshape(x, 6) and F.reshape(x, undefined) threw TypeError (shape.indexOf is not a function).
   // torch.reshape(x, 6): "argument 'shape' must be tuple of SymInts, not int".
