@@ -38,6 +38,25 @@ function outShape(shape: Shape, axes: number[], keepDim: boolean): number[] {
   return keepDim ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
+/**
+ * x reduced over `axes` (kept as size 1), one kernel call per axis, last axis first; x itself when
+ * there is none. An intermediate is freed if a later step fails (E_OOM).
+ */
+function reduceAxesRaw(x: Tensor, axes: readonly number[], op: ReduceOp): Tensor {
+  let cur = x;
+  try {
+    for (const a of [...axes].sort((p, q) => q - p)) {
+      const next = reduceAxisRaw(cur, a, op);
+      if (cur !== x) cur.dispose();
+      cur = next;
+    }
+  } catch (e) {
+    if (cur !== x) cur.dispose();
+    throw e;
+  }
+  return cur;
+}
+
 /** Sum or mean over axes; one kernel call per axis. */
 function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | undefined, keepDim: boolean): Tensor {
   const x = floatTensor(`${fn}: input`, input);
@@ -45,14 +64,9 @@ function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | un
   const axes = x.ndim === 0 ? [] : axesOf(fn, x, axis);
   if (x.ndim === 0 && axis !== undefined) axesOf(fn, x, axis); // validates; a 0-d sum is its value
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
-  let cur = x;
-  for (const a of [...axes].sort((p, q) => q - p)) {
-    const next = reduceAxisRaw(cur, a, fn);
-    if (cur !== x) cur.dispose();
-    cur = next;
-  }
   const shape = outShape(x.shape, axes, keepDim);
   let out: Tensor;
+  const cur = reduceAxesRaw(x, axes, fn);
   if (cur === x) out = copyRaw(x, shape);
   else {
     out = cur.view(shape);
@@ -130,12 +144,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const axes: number[] = [];
   for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   if (axes.length === 0) return g.view(shape.slice());
-  let cur = g;
-  for (const a of axes.reverse()) {
-    const next = reduceAxisRaw(cur, a, "sum");
-    if (cur !== g) cur.dispose();
-    cur = next;
-  }
+  const cur = reduceAxesRaw(g, axes, "sum");
   const out = cur.view(shape.slice());
   cur.dispose();
   return out;

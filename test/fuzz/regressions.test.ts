@@ -1,7 +1,10 @@
 // Defects the fuzzers of test/fuzz found (issue 8, "keep them out"), each reduced to its smallest
 // repro and named by what goes wrong. Expected behaviour is PyTorch's (torch 1.13) where it has
 // one, else the error contract: a TesseraError with a declared code, quickly, with nothing leaked.
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
+import { useBackend } from "../../src/backend/device.js";
+import { runtime } from "../../src/runtime/wasm.js";
+import { FailingBackend } from "../support/failing-backend.js";
 import { F, Generator, arange, memory, ones, rand, randn, tensor, zerosLike } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
@@ -191,5 +194,27 @@ describe("fuzz regressions: elementwise", () => {
       x.dispose();
       y.dispose();
     }
+  });
+});
+
+describe("fuzz regressions: reductions", () => {
+  afterEach(() => useBackend(null));
+
+  // x.sum([0, 2]) reduces one axis at a time; when the second allocation failed (E_OOM) the first
+  // intermediate was never freed. (Found while reducing the empty-tensor case below.)
+  it("a multi-axis sum or mean that runs out of memory midway frees its intermediate", () => {
+    const backend = new FailingBackend(runtime());
+    useBackend(backend);
+    const x = ones([3, 4, 5]);
+    for (const op of ["sum", "mean"] as const) {
+      const before = memory().numBlocks;
+      for (let allowed = 0; allowed < 2; allowed++) {
+        backend.allowed = allowed;
+        refusesQuickly("E_OOM", () => x[op]([0, 2]));
+        expect(memory().numBlocks, `${op} with ${allowed} allocations allowed`).toBe(before);
+      }
+      backend.allowed = Infinity;
+    }
+    x.dispose();
   });
 });
