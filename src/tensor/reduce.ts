@@ -57,6 +57,17 @@ function reduceAxesRaw(x: Tensor, axes: readonly number[], op: ReduceOp): Tensor
   return cur;
 }
 
+/**
+ * A tensor of `shape` filled with value: the sum (0) or mean (NaN) of an empty input. Reducing an
+ * empty tensor axis by axis could make an intermediate far larger than input and output — the
+ * product of the other dims, e.g. [1e5, 0, 1e4] → [1e5, 1, 1e4] — or one that cannot be allocated.
+ */
+function filled(x: Tensor, shape: number[], value: number): Tensor {
+  const out = Tensor.empty(shape, "float32", x.backend);
+  x.backend.fill(out.handle, out.size, value, "float32");
+  return out;
+}
+
 /** Sum or mean over axes; one kernel call per axis. */
 function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | undefined, keepDim: boolean): Tensor {
   const x = floatTensor(`${fn}: input`, input);
@@ -66,11 +77,14 @@ function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | un
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   const shape = outShape(x.shape, axes, keepDim);
   let out: Tensor;
-  const cur = reduceAxesRaw(x, axes, fn);
-  if (cur === x) out = copyRaw(x, shape);
+  if (x.size === 0) out = filled(x, shape, fn === "sum" ? 0 : NaN);
   else {
-    out = cur.view(shape);
-    cur.dispose();
+    const cur = reduceAxesRaw(x, axes, fn);
+    if (cur === x) out = copyRaw(x, shape);
+    else {
+      out = cur.view(shape);
+      cur.dispose();
+    }
   }
   return record(fn, out, [x], (g) => {
     const kept = g.view(outShape(x.shape, axes, true));
@@ -144,6 +158,7 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const axes: number[] = [];
   for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   if (axes.length === 0) return g.view(shape.slice());
+  if (g.size === 0) return filled(g, shape.slice(), 0);
   const cur = reduceAxesRaw(g, axes, "sum");
   const out = cur.view(shape.slice());
   cur.dispose();

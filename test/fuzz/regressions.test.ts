@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { useBackend } from "../../src/backend/device.js";
 import { runtime } from "../../src/runtime/wasm.js";
 import { FailingBackend } from "../support/failing-backend.js";
-import { F, Generator, arange, memory, ones, rand, randn, tensor, zerosLike } from "../../src/index.js";
+import { F, Generator, arange, memory, ones, rand, randn, tensor, zeros, zerosLike } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
 function blocks(): number {
@@ -216,5 +216,25 @@ describe("fuzz regressions: reductions", () => {
       backend.allowed = Infinity;
     }
     x.dispose();
+  });
+
+  // zeros([2 ** 31, 0, 3]).sum() was E_OOM: the axis-by-axis reduction made the intermediate
+  // [2^31, 1, 3] (24 GB) on the way to a scalar; [1e5, 0, 1e3] allocated and zero-filled 400 MB.
+  // The broadcast gradient of an empty output did the same. torch: 0, NaN, [0, 0, 0] and grad [0].
+  it("sum and mean of an empty tensor with huge other dims are immediate, as is their broadcast gradient", () => {
+    const x = zeros([2 ** 31, 0, 3]);
+    const reserved = memory().reservedBytes;
+    const t0 = performance.now();
+    const s = x.sum(), m = x.mean(), s01 = x.sum([0, 1]), big = zeros([1e5, 0, 1e3]).sum();
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(memory().reservedBytes).toBe(reserved);
+    expect(s.item()).toBe(0);
+    expect(Number.isNaN(m.item())).toBe(true);
+    expect(Array.from(s01.data())).toEqual([0, 0, 0]);
+    expect(big.item()).toBe(0);
+    const a = ones([1], { requiresGrad: true });
+    const b = zeros([2 ** 31, 0]);
+    a.add(b).sum().backward();
+    expect(Array.from(a.grad!.data())).toEqual([0]);
   });
 });
