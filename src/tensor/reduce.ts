@@ -8,7 +8,7 @@ import { Tensor } from "./tensor.js";
 import { record } from "./autograd.js";
 import { sizeOf, fmt, type Shape } from "./shape.js";
 import { checkBool, floatTensor, normAxis } from "./check.js";
-import { copyRaw, expandRaw } from "./layout.js";
+import { expandRaw } from "./layout.js";
 
 /** [outer, len, inner] around axis; a 0-d tensor is [1, 1, 1]. */
 function split(shape: Shape, axis: number): [number, number, number] {
@@ -79,12 +79,10 @@ function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | un
   let out: Tensor;
   if (x.size === 0) out = filled(x, shape, fn === "sum" ? 0 : NaN);
   else {
-    const cur = reduceAxesRaw(x, axes, fn);
-    if (cur === x) out = copyRaw(x, shape);
-    else {
-      out = cur.view(shape);
-      cur.dispose();
-    }
+    // a 0-d input goes through the kernel too, which adds to +0 like torch (−0 sums to +0)
+    const cur = x.ndim === 0 ? reduceAxisRaw(x, 0, fn) : reduceAxesRaw(x, axes, fn);
+    out = cur.view(shape);
+    cur.dispose();
   }
   return record(fn, out, [x], (g) => {
     const kept = g.view(outShape(x.shape, axes, true));

@@ -237,4 +237,14 @@ describe("fuzz regressions: reductions", () => {
     a.add(b).sum().backward();
     expect(Array.from(a.grad!.data())).toEqual([0]);
   });
+
+  // A column of −0 summed to −0 (the column kernel copied the first row, and −0 + −0 = −0) and a
+  // 0-d −0 summed to −0 (a copy); torch's sums start from +0: every case below is +0 in torch 1.13.
+  it("sums and means of −0 are +0, like torch", () => {
+    const z = tensor([[-0, -0, -0], [-0, -0, -0]]);
+    const cases = [z.sum(0), z.mean(0), z.slice(0, 0, 1).sum(0), z.sum(1), z.sum(), tensor(-0).sum(), tensor(-0).mean(), tensor(-0).sum(0)];
+    for (const t of cases) for (const v of t.data()) expect(Object.is(v, 0), `${t.shape}: ${v}`).toBe(true);
+    // max keeps −0, as torch does
+    expect(Object.is(tensor([-0]).max().item(), -0)).toBe(true);
+  });
 });
