@@ -13,20 +13,20 @@ import { expNonPositiveVec, expVec, ld, ldf, madd, st, stf } from "./vmath";
 // buffer gets the same rounding whatever its position) ----
 
 // tanh as in Cephes tanhf: an odd polynomial for |x| < 0.625 (where 1 − 2/(e^2x + 1) would cancel),
-// else 1 − 2/(e^2|x| + 1) with the sign of x; e^2|x| = +inf gives exactly ±1.
+// else 1 − 2/(e^2|x| + 1); both on |x|, then the sign of x, so tanh(−0) = −0 as in C and torch.
+// e^2|x| = +inf gives exactly ±1.
 @inline function tanhVec(x: v128): v128 {
   const ax = f32x4.abs(x);
   const e = expVec(f32x4.add(ax, ax));
-  let big = f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(e, splat(1.0))));
-  big = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
+  const big = f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(e, splat(1.0))));
   const z = f32x4.mul(x, x);
   let s = splat(-5.70498872745e-3);
   s = f32x4.add(f32x4.mul(s, z), splat(2.06390887954e-2));
   s = f32x4.add(f32x4.mul(s, z), splat(-5.37397155531e-2));
   s = f32x4.add(f32x4.mul(s, z), splat(1.33314422036e-1));
   s = f32x4.add(f32x4.mul(s, z), splat(-3.33332819422e-1));
-  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
-  return v128.bitselect(s, big, f32x4.lt(ax, splat(0.625)));
+  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), ax), ax);
+  return v128.or(v128.bitselect(s, big, f32x4.lt(ax, splat(0.625))), v128.and(x, i32x4.splat(0x80000000)));
 }
 
 // 1 / (1 + e^−x): e^−x = +inf for x ≪ 0 gives 0, never NaN.

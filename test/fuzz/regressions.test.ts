@@ -195,6 +195,17 @@ describe("fuzz regressions: elementwise", () => {
       y.dispose();
     }
   });
+
+  // tanh(−0) was +0: the odd polynomial computed s·z·x + x, and (−0·…) + −0 is +0. torch.tanh and
+  // C's tanhf give −0 (the SIMD body and the scalar tail both, at lengths 1 and 5).
+  it("tanh keeps the sign of zero", () => {
+    for (const n of [1, 5]) {
+      const y = tensor(new Array(n).fill(-0)).tanh();
+      for (const v of y.data()) expect(Object.is(v, -0)).toBe(true);
+      y.dispose();
+    }
+    expect(Object.is(tensor(0).tanh().item(), 0)).toBe(true);
+  });
 });
 
 describe("fuzz regressions: reductions", () => {
