@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { useBackend } from "../../src/backend/device.js";
 import { runtime } from "../../src/runtime/wasm.js";
 import { FailingBackend } from "../support/failing-backend.js";
-import { F, Generator, arange, memory, ones, rand, randn, tensor, zeros, zerosLike } from "../../src/index.js";
+import { F, Generator, arange, keep, memory, ones, rand, randn, tensor, tidy, zeros, zerosLike } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
 function blocks(): number {
@@ -257,5 +257,22 @@ describe("fuzz regressions: reductions", () => {
     for (const t of cases) for (const v of t.data()) expect(Object.is(v, 0), `${t.shape}: ${v}`).toBe(true);
     // max keeps −0, as torch does
     expect(Object.is(tensor([-0]).max().item(), -0)).toBe(true);
+  });
+});
+
+describe("fuzz regressions: scopes", () => {
+  // keep(5) was accepted and put into the nursery of young tensors; up to 1024 tensor creations
+  // later, promoting the nursery threw TypeError (FinalizationRegistry.register: invalid target)
+  // from an unrelated ones(). keep(null) threw TypeError at once. (tfjs' keep also takes tensors only.)
+  it("keep() of anything but a Tensor is E_TYPE at once, and later tensor creation is unaffected", () => {
+    for (const v of [5, null, undefined, "t", {}, { isTensor: true }]) refusesQuickly("E_TYPE", () => keep(v as never));
+    const made = [];
+    for (let i = 0; i < 2100; i++) made.push(ones([1]));
+    for (const t of made) t.dispose();
+    // a disposed tensor may still be kept (it stays disposed), as tidy() may return one
+    const t = ones([1]);
+    t.dispose();
+    expect(keep(t)).toBe(t);
+    expect(tidy(() => keep(ones([2]))).isDisposed).toBe(false);
   });
 });
