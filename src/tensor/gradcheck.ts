@@ -2,8 +2,9 @@
 // is reduced to a scalar with fixed random weights, L = Σ w·f(x), so every output element is
 // checked. The forward runs in float32, so tolerances must allow for ~1e-3 relative noise. Inputs
 // are perturbed in place on their device, which must read synchronously (the CPU does).
-import { TesseraError } from "../errors.js";
+import { TesseraError, checkNumber, fail } from "../errors.js";
 import { Tensor } from "./tensor.js";
+import { checkTensor } from "./check.js";
 import { noGrad } from "./autograd.js";
 import { tidy } from "./scope.js";
 import { tensor } from "./creation.js";
@@ -24,12 +25,20 @@ export interface GradcheckResult {
 
 /** Compares autograd's gradients of fn at `inputs` with finite differences. */
 export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  if (typeof fn !== "function") fail("E_TYPE", "gradcheck: fn", "a function", fn);
+  if (!Array.isArray(inputs)) fail("E_TYPE", "gradcheck: inputs", "an array of tensors", inputs);
+  inputs.forEach((x, i) => checkTensor(`gradcheck: inputs[${i}]`, x));
+  if (options === null || typeof options !== "object") fail("E_TYPE", "gradcheck: options", "an object", options);
   const { eps = 1e-2, atol = 1e-2, rtol = 1e-2, seed = 0 } = options;
+  checkNumber("gradcheck: options.eps", eps, Number.MIN_VALUE);
+  checkNumber("gradcheck: options.atol", atol, 0);
+  checkNumber("gradcheck: options.rtol", rtol, 0);
   const gen = new Generator(seed);
   const probe = noGrad(() => fn(...inputs));
+  if (!(probe instanceof Tensor)) fail("E_TYPE", "gradcheck: fn", "a function that returns a Tensor", probe);
   const weights = Float64Array.from({ length: probe.size }, () => gen.random() * 2 - 1);
   const device = probe.device;
-  probe.dispose();
+  if (!inputs.includes(probe)) probe.dispose(); // fn may return an input itself (the identity)
   const weightT = tensor(Float32Array.from(weights), probe.shape, { device });
 
   const scalar = (): number => noGrad(() => tidy(() => {

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { useBackend } from "../../src/backend/device.js";
 import { runtime } from "../../src/runtime/wasm.js";
 import { FailingBackend } from "../support/failing-backend.js";
-import { F, Generator, arange, keep, memory, ones, rand, randn, tensor, tidy, zeros, zerosLike } from "../../src/index.js";
+import { F, Generator, arange, gradcheck, keep, memory, ones, rand, randn, tensor, tidy, zeros, zerosLike } from "../../src/index.js";
 
 /** memory().numBlocks once the CPU backend has made its one permanent scratch block. */
 function blocks(): number {
@@ -274,5 +274,25 @@ describe("fuzz regressions: scopes", () => {
     t.dispose();
     expect(keep(t)).toBe(t);
     expect(tidy(() => keep(ones([2]))).isDisposed).toBe(false);
+  });
+});
+
+describe("fuzz regressions: gradcheck", () => {
+  // gradcheck(x => x, [x]) disposed x (the probe it frees was the input itself) and then failed
+  // with E_DISPOSED; gradcheck(null, …), non-array inputs, a null element, null options and a fn
+  // returning a number threw TypeError; options.eps "x" ran and reported ok: false.
+  it("gradcheck takes the identity and refuses bad arguments with E_TYPE / E_RANGE", () => {
+    const x = ones([3], { requiresGrad: true });
+    const r = gradcheck((a) => a, [x]);
+    expect(r.ok).toBe(true);
+    expect(x.isDisposed).toBe(false);
+    refusesQuickly("E_TYPE", () => gradcheck(null as never, [x]));
+    refusesQuickly("E_TYPE", () => gradcheck((a) => a, "x" as never));
+    refusesQuickly("E_TYPE", () => gradcheck((a) => a, [null as never]));
+    refusesQuickly("E_TYPE", () => gradcheck((a) => a, [x], null as never));
+    refusesQuickly("E_TYPE", () => gradcheck(() => 5 as never, [x]));
+    refusesQuickly("E_TYPE", () => gradcheck((a) => a, [x], { eps: "x" as never }));
+    refusesQuickly("E_RANGE", () => gradcheck((a) => a, [x], { eps: 0 }));
+    x.dispose();
   });
 });
