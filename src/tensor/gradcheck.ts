@@ -9,6 +9,7 @@ import { noGrad } from "./autograd.js";
 import { tidy } from "./scope.js";
 import { tensor } from "./creation.js";
 import { Generator } from "./random.js";
+import { sizeOf } from "./shape.js";
 
 export interface GradcheckOptions {
   eps?: number;
@@ -34,12 +35,14 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   checkNumber("gradcheck: options.atol", atol, 0);
   checkNumber("gradcheck: options.rtol", rtol, 0);
   const gen = new Generator(seed);
-  const probe = noGrad(() => fn(...inputs));
-  if (!(probe instanceof Tensor)) fail("E_TYPE", "gradcheck: fn", "a function that returns a Tensor", probe);
-  const weights = Float64Array.from({ length: probe.size }, () => gen.random() * 2 - 1);
-  const device = probe.device;
-  if (!inputs.includes(probe)) probe.dispose(); // fn may return an input itself (the identity)
-  const weightT = tensor(Float32Array.from(weights), probe.shape, { device });
+  // the probe and fn's intermediates are freed by the tidy (an input that fn returns is not)
+  const [shape, device] = noGrad(() => tidy(() => {
+    const probe = fn(...inputs);
+    if (!(probe instanceof Tensor)) fail("E_TYPE", "gradcheck: fn", "a function that returns a Tensor", probe);
+    return [probe.shape.slice(), probe.device] as const;
+  }));
+  const weights = Float64Array.from({ length: sizeOf(shape) }, () => gen.random() * 2 - 1);
+  const weightT = tensor(Float32Array.from(weights), shape, { device });
 
   const scalar = (): number => noGrad(() => tidy(() => {
     const y = fn(...inputs).data();
@@ -49,8 +52,11 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
   }));
 
   for (const x of inputs) x.zeroGrad();
-  tidy(() => fn(...inputs).mul(weightT).sum().backward());
-  weightT.dispose();
+  try {
+    tidy(() => fn(...inputs).mul(weightT).sum().backward());
+  } finally {
+    weightT.dispose(); // also when backward is refused (no input requires grad)
+  }
 
   let maxAbsError = 0;
   let ok = true;
@@ -63,11 +69,15 @@ export function gradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], opt
     const values = x.data();
     for (let i = 0; i < x.size; i++) {
       const orig = values[i];
-      be.write(x.handle, [orig + eps], "float32", i);
-      const up = scalar();
-      be.write(x.handle, [orig - eps], "float32", i);
-      const down = scalar();
-      be.write(x.handle, [orig], "float32", i);
+      let up: number, down: number;
+      try {
+        be.write(x.handle, [orig + eps], "float32", i);
+        up = scalar();
+        be.write(x.handle, [orig - eps], "float32", i);
+        down = scalar();
+      } finally {
+        be.write(x.handle, [orig], "float32", i); // the input is restored even if fn throws
+      }
       const numeric = (up - down) / (2 * eps);
       const err = Math.abs(numeric - analytic[i]);
       if (err > maxAbsError) {

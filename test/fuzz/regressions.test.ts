@@ -295,4 +295,24 @@ describe("fuzz regressions: gradcheck", () => {
     refusesQuickly("E_RANGE", () => gradcheck((a) => a, [x], { eps: 0 }));
     x.dispose();
   });
+
+  // gradcheck(a => a.mul(2).sum(), [x]) left a.mul(2) of its first, untidied call allocated; with
+  // no input requiring grad, the refused backward left the weight tensor allocated; an fn that threw
+  // on a perturbed input left that input perturbed.
+  it("gradcheck frees what it makes, also when it fails, and restores its inputs", () => {
+    const before = blocks();
+    const x = tensor([0.5, -0.25], undefined, { requiresGrad: true });
+    expect(gradcheck((a) => a.mul(2).sum(), [x]).ok).toBe(true);
+    const c = tensor([0.5, -0.25]);
+    refusesQuickly("E_GRAD", () => gradcheck((a) => a.mul(2).sum(), [c]));
+    let calls = 0;
+    expect(() => gradcheck((a) => {
+      if (++calls > 2) throw new Error("fn failed");
+      return a.mul(3);
+    }, [x])).toThrow("fn failed");
+    expect(Array.from(x.data())).toEqual([0.5, -0.25]);
+    x.dispose();
+    c.dispose();
+    expect(memory().numBlocks).toBe(before);
+  });
 });
