@@ -28,8 +28,8 @@ interface Call {
   args: Val[];
   run: (...args: Val[]) => unknown;
   ref: (ctx: R.Ctx, ...args: unknown[]) => R.RT;
-  /** copy_: the result is the target itself, whose values change. */
-  kind?: "self";
+  /** copy_: the result is the target itself, whose values change; effect: only the contract and memory are checked. */
+  kind?: "self" | "effect";
   /** For results that are not tensors (item, toArray, …): why `out` differs from the reference, or null. */
   check?: (out: unknown, expected: R.RT) => string | null;
 }
@@ -473,6 +473,67 @@ const SPECS: Spec[] = [
     const g = z.rng.chance(0.8) ? new Generator(z.rng.int(1000)) : z.rng.pick([undefined, null, {}, "g"]);
     return { op: "dropout", args: [z.maybe(z.floatT()), p, training, g], run: (x, pp, t, gg) => F.dropout(x as Tensor, pp as number, t as boolean, gg as Generator), ref: (c, x, pp, t, gg) => R.dropout(c, x, pp, t, gg) };
   }],
+  // ---- autograd entry points: any outcome within the error contract ----
+  [2, (z) => {
+    const t = z.anyT();
+    const gradient = z.rng.weighted<() => unknown>([
+      [3, () => undefined], [3, () => z.like(t.shape)], [1, () => t], [1, () => z.odd()],
+      [1, () => (z.disposed.length > 0 ? z.rng.pick(z.disposed) : null)], [1, () => z.make(t.shape.slice(), "int32")], [1, () => z.floatT()],
+    ])();
+    return {
+      op: "backward", kind: "effect", args: [z.maybeT(t), gradient], run: (a, g) => (a as Tensor).backward(g as Tensor),
+      ref: () => {
+        throw new R.Unspecified("backward: whether the graph is still there depends on earlier calls");
+      },
+    };
+  }],
+  [1, (z) => ({ op: "zeroGrad", kind: "effect", args: [z.anyT()], run: (a) => (a as Tensor).zeroGrad(), ref: () => new R.RT([], new Float64Array(0)) })],
+  [1, (z) => {
+    const flag = z.rng.pick<unknown>([undefined, true, true, false, "yes", 1, null]);
+    return {
+      op: "requiresGrad_", kind: "effect", args: [z.maybeT(z.anyT()), flag],
+      run: (a, f) => {
+        const t = a as Tensor;
+        if (t.requiresGrad_(f as boolean) !== t) throw new Error("requiresGrad_ did not return its tensor");
+        if (t.requiresGrad !== (f === undefined ? true : f)) throw new Error(`requiresGrad is ${t.requiresGrad} after requiresGrad_(${String(f)})`);
+      },
+      ref: (_c, a, f) => {
+        const t = a as R.RT;
+        if (a === R.DISPOSED) throw new R.Unspecified("requiresGrad_ on a disposed tensor only sets a flag");
+        const flag = f === undefined ? true : f;
+        if (typeof flag !== "boolean") throw new R.Invalid("requiresGrad_: not a boolean");
+        if (flag && t.dtype !== "float32") throw new R.Invalid("requiresGrad_: int32");
+        if (!flag && t.requiresGrad && !(a as R.RT & { leaf?: boolean }).leaf) throw new R.Unspecified("requiresGrad_(false) on a non-leaf is E_GRAD");
+        return new R.RT([], new Float64Array(0));
+      },
+    };
+  }],
+  [1, (z) => {
+    const device = z.rng.pick<unknown>(["cpu", "cpu", "webgpu", "cuda", null, 0]);
+    const t = z.maybeT(z.anyT());
+    return {
+      op: "to", args: [t, device],
+      run: (a, d) => (a as Tensor).to(d as string),
+      ref: (_c, a, d) => {
+        if (a === R.DISPOSED) throw new R.Invalid("to: disposed");
+        if (d !== "cpu") throw new R.Invalid("to: not a registered device");
+        return a as R.RT;
+      },
+      check: (out) => (out === t ? null : "to(\"cpu\") did not return the tensor itself"),
+    };
+  }],
+  [1, (z) => {
+    const x = z.like(z.shape(2, 8), true);
+    const fn = z.rng.pick<unknown>([(a: Tensor) => a.mul(2).sum(), (a: Tensor) => a.tanh(), (a: Tensor) => a, null, () => 3]);
+    const options = z.rng.pick<unknown>([undefined, { eps: 1e-2 }, { atol: -1 }, null, { eps: "x" }]);
+    return {
+      op: "gradcheck", kind: "effect", args: [fn, z.rng.chance(0.9) ? [z.maybe(x, 0.1)] : z.odd(), options],
+      run: (f, i, o) => T.gradcheck(f as never, i as Tensor[], o as never),
+      ref: () => {
+        throw new R.Unspecified("gradcheck: the contract only");
+      },
+    };
+  }],
   // ---- creation ----
   [3, (z) => {
     const shape = z.shape(3, 24);
@@ -612,12 +673,14 @@ function step(z: Fuzz, call: Call, sentinel: Sentinel, baseline: number): void {
     if (call.check) {
       const bad = call.check(out, expected!);
       if (bad) fail(bad);
+    } else if (call.kind === "effect") {
+      // (backward, zeroGrad, requiresGrad_, gradcheck: their effects show in the invariants below)
     } else if (call.kind === "self") {
       const target = call.args[0] as Tensor;
       if (out !== target) fail("copy_ did not return its target");
       z.values.set(target.storage!, Float64Array.from(expected!.data));
-    } else if (out instanceof T.Tensor && refError instanceof R.Unspecified) {
-      z.track(out, Float64Array.from(out.data()));
+    } else if (refError instanceof R.Unspecified) {
+      if (out instanceof T.Tensor) z.track(out, Float64Array.from(out.data()));
     } else if (out instanceof T.Tensor) {
       checkTensorResult(z, out, expected, refError, fail);
     } else fail(`returned ${show(out)}, not a tensor`);

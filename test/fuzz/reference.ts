@@ -733,7 +733,8 @@ export function layerNorm(ctx: Ctx, x: unknown, normalizedShape: unknown, w: unk
       const y = xh * wj + bj;
       out.data[i] = f(y);
       const tol = (4 * dev + relStd * Math.abs(xh) + 4 * U * Math.abs(xh)) * Math.abs(wj) + 2 * U * Math.abs(y) + 1e-37;
-      out.tol[i] = Number.isFinite(tol) && !overflow ? tol : NaN;
+      // x̂·w past float32's range overflows before b is added: not checked either
+      out.tol[i] = Number.isFinite(tol) && !overflow && Math.abs(xh * wj) < FLT_MAX / 2 ? tol : NaN;
     }
   }
   return differentiable(out, ctx, t, weight, bias);
