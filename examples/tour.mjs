@@ -84,3 +84,18 @@ section("maze: Q-learning on the notes' 4×4 grid (002), 1000 episodes inside WA
     `(shortest ${env.shortestPathLength}): ${path.cells.map(([r, c]) => `(${r},${c})`).join(" → ")}`);
   console.log(env.render(path));
 }
+
+section("word vectors: skip-gram learns king − man + woman ≈ queen on a generated corpus (more in examples/word-vectors.mjs)");
+{
+  const [people, rank, gender] = [[["king", "queen"], ["man", "woman"]], [["throne", "crown", "palace"], ["work", "street", "town"]], [["he", "his", "him"], ["she", "her", "hers"]]];
+  let s = 3;
+  const rand = (n) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const corpus = Array.from({ length: 3000 }, () => {
+    const r = rand(2), g = rand(2);
+    return [rank[r][rand(3)], gender[g][rand(3)], people[r][g], rank[r][rand(3)], gender[g][rand(3)]];
+  });
+  const t0 = performance.now();
+  const m = ts.embeddings.Word2Vec.train(corpus, { sg: 1, vectorSize: 16, window: 2, minCount: 1, epochs: 10, seed: 1, progress: false });
+  const [[word, score]] = m.wv.mostSimilar({ positive: ["woman", "king"], negative: ["man"], topn: 1 });
+  console.log(`${m.corpusWords * 10} words in ${(performance.now() - t0).toFixed(0)} ms; king − man + woman ≈ ${word} (cosine ${score.toFixed(3)})`);
+}

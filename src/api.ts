@@ -21,5 +21,6 @@ export * as data from "./data/index.js";
 export * as metrics from "./metrics/index.js";
 export * as rl from "./rl/index.js";
 export * as reasoning from "./reasoning/index.js";
+export * as embeddings from "./embeddings/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";
