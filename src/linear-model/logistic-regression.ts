@@ -118,7 +118,9 @@ function lbfgs(f: (x: Float64Array, g: Float64Array) => number, x: Float64Array,
     }
     x.set(xNew);
     g.set(gNew);
+    const stalled = fNew >= fx; // the loss no longer resolves the step: as close as float64 gets
     fx = fNew;
+    if (stalled) return it + 1;
   }
   return maxIter;
 }
