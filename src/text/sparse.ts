@@ -1,7 +1,7 @@
 // A compressed sparse row (CSR) matrix, scipy.sparse.csr_matrix's layout: the entries of row i are
 // indices/data[indptr[i] .. indptr[i+1]), column indices ascending within a row. What the
 // vectorizers return; toDense() gives the row-major float64 matrix.
-import { TesseraError, checkInt } from "../errors.js";
+import { checkInt } from "../errors.js";
 
 export class CsrMatrix {
   /**
@@ -46,25 +46,5 @@ export class CsrMatrix {
     const [rows, cols] = this.shape;
     const d = this.toDense();
     return Array.from({ length: rows }, (_, i) => Array.from(d.subarray(i * cols, (i + 1) * cols)));
-  }
-
-  /** Builds a matrix from per-row maps of column → value (columns sorted here). */
-  static fromRows(rows: readonly Map<number, number>[], cols: number): CsrMatrix {
-    let nnz = 0;
-    for (const r of rows) nnz += r.size;
-    const indptr = new Int32Array(rows.length + 1);
-    const indices = new Int32Array(nnz);
-    const data = new Float64Array(nnz);
-    let at = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const cs = [...rows[i].keys()].sort((a, b) => a - b);
-      for (const c of cs) {
-        if (c < 0 || c >= cols) throw new TesseraError("E_RANGE", `CsrMatrix.fromRows: expected columns in [0, ${cols}), received ${c} in row ${i}`);
-        indices[at] = c;
-        data[at++] = rows[i].get(c)!;
-      }
-      indptr[i + 1] = at;
-    }
-    return new CsrMatrix([rows.length, cols], indptr, indices, data);
   }
 }

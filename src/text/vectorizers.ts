@@ -157,6 +157,7 @@ export class CountVectorizer {
   }
 
   private tokenize(text: string): string[] {
+    if (this.tokenPattern === DEFAULT_TOKENS) return text.match(DEFAULT_TOKENS) ?? [];
     const out: string[] = [];
     this.tokenPattern.lastIndex = 0;
     for (const m of text.matchAll(this.tokenPattern)) out.push(m.length > 1 && m[1] !== undefined ? m[1] : m[0]);
@@ -246,29 +247,20 @@ export class CountVectorizer {
       return this.countMatrix(docs, this.vocab!, this.binary);
     }
     const seen = new Map<string, number>();
-    const rows = docs.map((d) => this.countDoc(d, seen, true));
-    const terms = [...seen.keys()];
-    const order = terms.map((_, i) => i).sort((a, b) => compareCodePoints(terms[a], terms[b]));
-    const remap = new Int32Array(terms.length);
-    order.forEach((old, col) => { remap[old] = col; });
-    const sortedRows = rows.map((r) => {
-      const m = new Map<number, number>();
-      for (const [c, v] of r) m.set(remap[c], v);
-      return m;
-    });
-    const sortedTerms = order.map((i) => terms[i]);
-    if (sortedTerms.length === 0) throw new TesseraError("E_VALUE", `${what}: documents: expected some terms, received an empty vocabulary (perhaps the documents only contain stop words)`);
-    const keep = this.limitFeatures(sortedRows, sortedTerms.length, docs.length, what);
-    const newCol = new Int32Array(sortedTerms.length).fill(-1);
+    const { terms, starts } = this.termIds(docs, seen, true);
+    const names = [...seen.keys()];
+    if (names.length === 0) throw new TesseraError("E_VALUE", `${what}: documents: expected some terms, received an empty vocabulary (perhaps the documents only contain stop words)`);
+    // Columns in sorted-term order (sklearn's _sort_features), then pruned (_limit_features).
+    const order = names.map((_, i) => i).sort((x, y) => compareCodePoints(names[x], names[y]));
+    const sortedCol = new Int32Array(names.length);
+    order.forEach((old, col) => { sortedCol[old] = col; });
+    const all = toCsr(terms, starts, sortedCol, names.length, false);
+    const keep = this.limitFeatures(all, what);
+    const newCol = new Int32Array(names.length).fill(-1);
     const kept: string[] = [];
-    for (let c = 0; c < sortedTerms.length; c++) if (keep[c]) { newCol[c] = kept.length; kept.push(sortedTerms[c]); }
+    for (let c = 0; c < names.length; c++) if (keep[c]) { newCol[c] = kept.length; kept.push(names[order[c]]); }
     this.setVocabulary(kept);
-    const finalRows = sortedRows.map((r) => {
-      const m = new Map<number, number>();
-      for (const [c, v] of r) if (newCol[c] >= 0) m.set(newCol[c], this.binary ? 1 : v);
-      return m;
-    });
-    return CsrMatrix.fromRows(finalRows, kept.length);
+    return kept.length === names.length ? (this.binary ? binarize(all) : all) : dropColumns(all, newCol, kept.length, this.binary);
   }
 
   /** The count matrix of `documents` over the fitted vocabulary (unknown terms are ignored). */
@@ -283,39 +275,47 @@ export class CountVectorizer {
     this.vocab = new Map(terms.map((t, i) => [t, i]));
   }
 
-  private countDoc(doc: string, vocab: Map<string, number>, grow: boolean): Map<number, number> {
-    const counts = new Map<number, number>();
-    for (const term of this.analyze(doc)) {
-      let c = vocab.get(term);
-      if (c === undefined) {
-        if (!grow) continue;
-        c = vocab.size;
-        vocab.set(term, c);
+  // The term ids of every document back to back (document i at starts[i] .. starts[i + 1]); with
+  // grow, unseen terms get the next id, else they are skipped.
+  private termIds(docs: readonly string[], vocab: Map<string, number>, grow: boolean): { terms: Int32Array; starts: Int32Array } {
+    let terms = new Int32Array(1024), n = 0;
+    const starts = new Int32Array(docs.length + 1);
+    for (let i = 0; i < docs.length; i++) {
+      for (const term of this.analyze(docs[i])) {
+        let c = vocab.get(term);
+        if (c === undefined) {
+          if (!grow) continue;
+          c = vocab.size;
+          vocab.set(term, c);
+        }
+        if (n === terms.length) {
+          const bigger = new Int32Array(2 * n);
+          bigger.set(terms);
+          terms = bigger;
+        }
+        terms[n++] = c;
       }
-      counts.set(c, (counts.get(c) ?? 0) + 1);
+      starts[i + 1] = n;
     }
-    return counts;
+    return { terms: terms.subarray(0, n), starts };
   }
 
   private countMatrix(docs: readonly string[], vocab: Map<string, number>, binary: boolean): CsrMatrix {
-    const rows = docs.map((d) => {
-      const r = this.countDoc(d, vocab, false);
-      if (binary) for (const c of r.keys()) r.set(c, 1);
-      return r;
-    });
-    return CsrMatrix.fromRows(rows, vocab.size);
+    const { terms, starts } = this.termIds(docs, vocab, false);
+    return toCsr(terms, starts, null, vocab.size, binary);
   }
 
   // sklearn's _limit_features: document-frequency bounds, then the maxFeatures terms with the
   // largest total counts, chosen by numpy's argsort of the negated totals.
-  private limitFeatures(rows: Map<number, number>[], nTerms: number, nDocs: number, what: string): Uint8Array {
+  private limitFeatures(m: CsrMatrix, what: string): Uint8Array {
+    const [nDocs, nTerms] = m.shape;
     const maxCount = this.maxDf === undefined ? nDocs : Number.isInteger(this.maxDf) ? this.maxDf : this.maxDf * nDocs;
     const minCount = Number.isInteger(this.minDf) ? this.minDf : this.minDf * nDocs;
     if (maxCount < minCount) throw new TesseraError("E_VALUE", `${what}: options.maxDf: expected at least as many documents as minDf, received maxDf ${this.maxDf} (${maxCount} documents) < minDf ${this.minDf} (${minCount})`);
     const keep = new Uint8Array(nTerms).fill(1);
     if (maxCount >= nDocs && minCount <= 1 && this.maxFeatures === null) return keep;
     const df = new Float64Array(nTerms), tf = new Float64Array(nTerms);
-    for (const r of rows) for (const [c, v] of r) { df[c]++; tf[c] += v; }
+    for (let p = 0; p < m.nnz; p++) { df[m.indices[p]]++; tf[m.indices[p]] += m.data[p]; }
     let kept = 0;
     for (let c = 0; c < nTerms; c++) {
       if (df[c] > maxCount || df[c] < minCount) keep[c] = 0;
@@ -332,6 +332,48 @@ export class CountVectorizer {
     if (kept === 0) throw new TesseraError("E_VALUE", `${what}: options.minDf/maxDf: expected some terms to remain after pruning, received none (try a lower minDf or a higher maxDf)`);
     return keep;
   }
+}
+
+// Counts per document from term ids (mapped through `col` when given): each document's ids sorted,
+// equal runs become one entry, so columns ascend within a row as scipy's sort_indices() leaves them.
+function toCsr(terms: Int32Array, starts: Int32Array, col: Int32Array | null, cols: number, binary: boolean): CsrMatrix {
+  const rows = starts.length - 1;
+  const ids = col === null ? terms.slice() : terms.map((t) => col[t]);
+  const indptr = new Int32Array(rows + 1), indices = new Int32Array(ids.length), data = new Float64Array(ids.length);
+  let at = 0;
+  for (let i = 0; i < rows; i++) {
+    const seg = ids.subarray(starts[i], starts[i + 1]).sort();
+    for (let p = 0; p < seg.length;) {
+      let q = p + 1;
+      while (q < seg.length && seg[q] === seg[p]) q++;
+      indices[at] = seg[p];
+      data[at++] = binary ? 1 : q - p;
+      p = q;
+    }
+    indptr[i + 1] = at;
+  }
+  return new CsrMatrix([rows, cols], indptr, indices.slice(0, at), data.slice(0, at));
+}
+
+// The matrix without the columns whose newCol is -1 (newCol keeps the order of the rest).
+function dropColumns(m: CsrMatrix, newCol: Int32Array, cols: number, binary: boolean): CsrMatrix {
+  const indptr = new Int32Array(m.shape[0] + 1), indices = new Int32Array(m.nnz), data = new Float64Array(m.nnz);
+  let at = 0;
+  for (let i = 0; i < m.shape[0]; i++) {
+    for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) {
+      const c = newCol[m.indices[p]];
+      if (c < 0) continue;
+      indices[at] = c;
+      data[at++] = binary ? 1 : m.data[p];
+    }
+    indptr[i + 1] = at;
+  }
+  return new CsrMatrix([m.shape[0], cols], indptr, indices.slice(0, at), data.slice(0, at));
+}
+
+function binarize(m: CsrMatrix): CsrMatrix {
+  m.data.fill(1);
+  return m;
 }
 
 /** CountVectorizer followed by tf-idf weighting, like sklearn.feature_extraction.text.TfidfVectorizer. */
