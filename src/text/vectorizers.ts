@@ -334,25 +334,49 @@ export class CountVectorizer {
   }
 }
 
-// Counts per document from term ids (mapped through `col` when given): each document's ids sorted,
-// equal runs become one entry, so columns ascend within a row as scipy's sort_indices() leaves them.
+// Counts per document from term ids (mapped through `col` when given), columns ascending within a
+// row as scipy's sort_indices() leaves them — without sorting: equal ids of a row merge through a
+// last-row mark per column, then two counting-sort passes (to columns and back to rows) order them.
 function toCsr(terms: Int32Array, starts: Int32Array, col: Int32Array | null, cols: number, binary: boolean): CsrMatrix {
   const rows = starts.length - 1;
-  const ids = col === null ? terms.slice() : terms.map((t) => col[t]);
-  const indptr = new Int32Array(rows + 1), indices = new Int32Array(ids.length), data = new Float64Array(ids.length);
-  let at = 0;
+  const mark = new Int32Array(cols).fill(-1), slot = new Int32Array(cols);
+  const uCol = new Int32Array(terms.length), uVal = new Float64Array(terms.length);
+  const indptr = new Int32Array(rows + 1);
+  let n = 0;
   for (let i = 0; i < rows; i++) {
-    const seg = ids.subarray(starts[i], starts[i + 1]).sort();
-    for (let p = 0; p < seg.length;) {
-      let q = p + 1;
-      while (q < seg.length && seg[q] === seg[p]) q++;
-      indices[at] = seg[p];
-      data[at++] = binary ? 1 : q - p;
-      p = q;
+    for (let p = starts[i]; p < starts[i + 1]; p++) {
+      const c = col === null ? terms[p] : col[terms[p]];
+      if (mark[c] !== i) {
+        mark[c] = i;
+        slot[c] = n;
+        uCol[n] = c;
+        uVal[n++] = 1;
+      } else {
+        uVal[slot[c]]++;
+      }
     }
-    indptr[i + 1] = at;
+    indptr[i + 1] = n;
   }
-  return new CsrMatrix([rows, cols], indptr, indices.slice(0, at), data.slice(0, at));
+  const colStart = new Int32Array(cols + 1);
+  for (let e = 0; e < n; e++) colStart[uCol[e] + 1]++;
+  for (let c = 0; c < cols; c++) colStart[c + 1] += colStart[c];
+  const next = colStart.slice(0, cols), byColRow = new Int32Array(n), byColVal = new Float64Array(n);
+  for (let i = 0; i < rows; i++) {
+    for (let e = indptr[i]; e < indptr[i + 1]; e++) {
+      const k = next[uCol[e]]++;
+      byColRow[k] = i;
+      byColVal[k] = uVal[e];
+    }
+  }
+  const fill = indptr.slice(0, rows), indices = new Int32Array(n), data = new Float64Array(n);
+  for (let c = 0; c < cols; c++) {
+    for (let k = colStart[c]; k < colStart[c + 1]; k++) {
+      const at = fill[byColRow[k]]++;
+      indices[at] = c;
+      data[at] = binary ? 1 : byColVal[k];
+    }
+  }
+  return new CsrMatrix([rows, cols], indptr, indices, data);
 }
 
 // The matrix without the columns whose newCol is -1 (newCol keeps the order of the rest).
