@@ -69,6 +69,16 @@ export function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
+// A string sliceable by code point (Python's str indexing): the string itself when it has no
+// surrogate pairs, else an array of its code points whose slices join back into strings.
+interface CodePoints { length: number; slice(a: number, b: number): string }
+const SURROGATE = /[\uD800-\uDFFF]/;
+function codePoints(s: string): CodePoints {
+  if (!SURROGATE.test(s)) return s;
+  const cps = Array.from(s);
+  return { length: cps.length, slice: (a, b) => cps.slice(a, b).join("") };
+}
+
 function checkDocuments(what: string, docs: unknown): readonly string[] {
   if (typeof docs === "string") throw new TesseraError("E_TYPE", `${what}: documents: expected an array of strings, received a single string (wrap it in an array)`);
   if (!Array.isArray(docs)) throw new TesseraError("E_TYPE", `${what}: documents: expected an array of strings, received ${describe(docs)}`);
@@ -170,22 +180,26 @@ export class CountVectorizer {
     if (hi === 1) return tokens;
     const out = lo === 1 ? tokens.slice() : [];
     for (let n = Math.max(lo, 2); n <= Math.min(hi, tokens.length); n++) {
-      for (let i = 0; i + n <= tokens.length; i++) out.push(tokens.slice(i, i + n).join(" "));
+      for (let i = 0; i + n <= tokens.length; i++) {
+        let g = tokens[i];
+        for (let j = 1; j < n; j++) g += " " + tokens[i + j];
+        out.push(g);
+      }
     }
     return out;
   }
 
   private charNgrams(text: string): string[] {
-    const cps = Array.from(text.replace(WHITE_SPACES, " "));
+    const cps = codePoints(text.replace(WHITE_SPACES, " "));
     let [lo] = this.ngramRange;
     const hi = this.ngramRange[1];
     const out: string[] = [];
     if (lo === 1) {
-      out.push(...cps);
+      for (let i = 0; i < cps.length; i++) out.push(cps.slice(i, i + 1));
       lo = 2;
     }
     for (let n = lo; n <= Math.min(hi, cps.length); n++) {
-      for (let i = 0; i + n <= cps.length; i++) out.push(cps.slice(i, i + n).join(""));
+      for (let i = 0; i + n <= cps.length; i++) out.push(cps.slice(i, i + n));
     }
     return out;
   }
@@ -197,13 +211,13 @@ export class CountVectorizer {
     const out: string[] = [];
     for (const word of text.replace(WHITE_SPACES, " ").split(/\s+/u)) {
       if (word === "") continue;
-      const w = Array.from(" " + word + " ");
+      const w = codePoints(" " + word + " ");
       for (let n = lo; n <= hi; n++) {
         let offset = 0;
-        out.push(w.slice(offset, offset + n).join(""));
+        out.push(w.slice(offset, offset + n));
         while (offset + n < w.length) {
           offset++;
-          out.push(w.slice(offset, offset + n).join(""));
+          out.push(w.slice(offset, offset + n));
         }
         if (offset === 0) break;
       }
