@@ -21,7 +21,11 @@ export interface LogisticRegressionOptions {
   tol?: number;
 }
 
-/** Samples × features: a CsrMatrix, a row-major Float32Array/Float64Array with `nFeatures`, or rows. */
+/**
+ * Samples × features: a CsrMatrix, an array of rows, or `{ data, rows, cols }` row-major. The solver
+ * works on a dense float64 copy, so a CsrMatrix costs rows × cols × 8 bytes (sized for thousands of
+ * samples and features, not a sparse corpus of millions).
+ */
 export type FeatureMatrix = CsrMatrix | readonly (ArrayLike<number>)[] | { data: ArrayLike<number>; rows: number; cols: number };
 
 interface Dense {
