@@ -1,6 +1,7 @@
 // `npm start`: a short tour of tessera on data generated or shipped in the repository: the runtime it
 // picked, autograd on the notes' backprop example, tokenizers, matmul speed and a small MLP.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as ts from "../dist/index.js";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
@@ -98,4 +99,19 @@ section("word vectors: skip-gram learns king − man + woman ≈ queen on a gene
   const m = ts.embeddings.Word2Vec.train(corpus, { sg: 1, vectorSize: 16, window: 2, minCount: 1, epochs: 10, seed: 1, progress: false });
   const [[word, score]] = m.wv.mostSimilar({ positive: ["woman", "king"], negative: ["man"], topn: 1 });
   console.log(`${m.corpusWords * 10} words in ${(performance.now() - t0).toFixed(0)} ms; king − man + woman ≈ ${word} (cosine ${score.toFixed(3)})`);
+}
+
+section("rag: TF-IDF passages of Genesis 1-3 in a VectorIndex, top-2 for a question (more in examples/rag.mjs)");
+{
+  const verses = [...readFileSync(new URL("../test/fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8")
+    .matchAll(/^\s+\d+ (.*(?:\n\S.*)*)/gm)].map((m) => m[1].replace(/\n/g, " "));
+  const vectorizer = new ts.text.TfidfVectorizer({ stopWords: "english" });
+  const X = vectorizer.fitTransform(verses);
+  const index = new ts.embeddings.VectorIndex(X.shape[1], { metric: "ip" });
+  index.add(X.toDense());
+  const question = "Who was formed from the dust of the ground?";
+  const hits = index.search(vectorizer.transform([question]).toDense(), 2);
+  console.log(`${verses.length} verses, ${X.shape[1]} terms. ${question}`);
+  for (let j = 0; j < 2; j++) console.log(`  ${hits.scores[j].toFixed(3)}  ${verses[hits.ids[j]]}`);
+  index.dispose();
 }

@@ -24,3 +24,5 @@ export * as reasoning from "./reasoning/index.js";
 export * as embeddings from "./embeddings/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";
+export * as text from "./text/index.js";
+export * as linearModel from "./linear-model/index.js";

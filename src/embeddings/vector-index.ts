@@ -162,6 +162,7 @@ export class VectorIndex {
 
   /** The id of row position `row`. */
   idOf(row: number): number {
+    checkInt("VectorIndex.idOf: row", row, 0, this.count - 1);
     return this.ids ? this.ids[row] : row;
   }
 
@@ -218,7 +219,7 @@ export class VectorIndex {
       const scores = be.readSync(outS, nq * k, "float32") as Float32Array;
       const rows = be.readSync(outR, nq * k, "int32") as Int32Array;
       const ids = new Float64Array(nq * k);
-      for (let i = 0; i < rows.length; i++) ids[i] = rows[i] < 0 ? -1 : this.idOf(rows[i]);
+      for (let i = 0; i < rows.length; i++) ids[i] = rows[i] < 0 ? -1 : this.ids ? this.ids[rows[i]] : rows[i];
       return { ids, scores, rows, nq, k };
     } finally {
       be.free(qh);
