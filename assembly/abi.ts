@@ -59,6 +59,68 @@ export namespace Job {
 // What jobs.ts join() dispatches on.
 export namespace JobKind {
   export const gemm: i32 = 1;
+  export const kmeans: i32 = 2;
+  export const knn: i32 = 3;
+  export const tsne: i32 = 4;
+  export const covariance: i32 = 5;
+}
+
+// What one tile of a k-means job does (kmeans.ts).
+export namespace KMeansPhase {
+  export const assign: i32 = 0; // label each row by its nearest centre (Lloyd)
+  export const elkanInit: i32 = 1; // Elkan's bounds from scratch (sklearn init_bounds_dense)
+  export const elkan: i32 = 2; // one Elkan pass: exact distances only where the bounds fail
+  export const seed: i32 = 3; // k-means++: distances to the candidate centres, min'd with the closest so far
+  export const distances: i32 = 4; // euclidean distance of each row to every centre (transform)
+}
+
+// Bits of KMeansJob.flags for the assign and Elkan phases.
+export namespace KMeansFlag {
+  export const update: i32 = 1; // per-chunk sums and counts of the rows of each cluster
+  export const inertia: i32 = 2; // per-chunk Σ‖x − c_label‖², by direct differences
+}
+
+// A k-means job record: the Job header, then these fields (byte offsets). Tiles are (run, chunk)
+// pairs: tile t works on run t / nChunks, rows of chunk t % nChunks.
+export namespace KMeansJob {
+  export const phase: i32 = 128;
+  export const flags: i32 = 132;
+  export const x: i32 = 136; // f32 [n, d] row-major
+  export const xNorm: i32 = 140; // f32 [n] squared row norms
+  export const n: i32 = 144;
+  export const d: i32 = 148;
+  export const k: i32 = 152; // centres of a run (seed phase: candidates)
+  export const kPad: i32 = 156; // k rounded up to a multiple of 8 (one packed panel)
+  export const chunkRows: i32 = 160; // rows per chunk, a multiple of 256
+  export const nChunks: i32 = 164;
+  export const runs: i32 = 168; // u32 [nRuns] addresses of KMeansRun records
+  export const nRuns: i32 = 172;
+  export const slices: i32 = 176; // per-participant scratch, sliceBytes each
+  export const sliceBytes: i32 = 180;
+  export const bytes: i32 = 192;
+}
+
+// One centre set (a k-means restart) of a k-means job: addresses of its buffers (byte offsets).
+export namespace KMeansRun {
+  export const centres: i32 = 0; // f32 [k, d] row-major
+  export const packed: i32 = 4; // f32 [kPad / 8][d][8]: centres in panels of 8 (seed phase: candidates)
+  export const norms: i32 = 8; // f32 [kPad] squared norms of the packed centres, +Infinity past k
+  export const labels: i32 = 12; // i32 [n]
+  export const sums: i32 = 16; // f64 [nChunks, k, d] per-chunk sums of rows by cluster
+  export const counts: i32 = 20; // f64 [nChunks, k] per-chunk rows by cluster
+  export const inertia: i32 = 24; // f64 [nChunks] per-chunk inertia
+  export const changed: i32 = 28; // i32 [nChunks] rows whose label changed
+  export const upper: i32 = 32; // Elkan: f32 [n] upper bound on the distance to the own centre
+  export const lower: i32 = 36; // Elkan: f32 [n, k] lower bounds on the distances to every centre
+  export const halfDist: i32 = 40; // Elkan: f32 [k, k] half the distances between centres
+  export const nextCentre: i32 = 44; // Elkan: f32 [k] half the distance to the nearest other centre
+  export const shift: i32 = 48; // Elkan: f32 [k] centre moves the next pass applies to the bounds
+  export const closest: i32 = 52; // seed: f32 [n] squared distance to the nearest chosen centre
+  export const trials: i32 = 56; // seed: f32 [nTrials, n] min(closest, squared distance to candidate)
+  export const pot: i32 = 60; // seed: f64 [nChunks, nTrials] per-chunk Σ of trials
+  export const commit: i32 = 64; // seed: the trial that becomes `closest` before the pass, -1 none
+  export const out: i32 = 68; // distances: f32 [n, k]
+  export const bytes: i32 = 128;
 }
 
 // BPE training state (bpe-train.ts): i32 fields at these byte offsets, written by the caller

@@ -14,3 +14,5 @@ export * from "./loss";
 export * from "./dropout";
 export * from "./jobs";
 export * from "./optim";
+export { kmeansSliceBytes, kmeansRowNorms, kmeansPack, kmeansCentreGeometry, kmeansReduce } from "./kmeans";
+export { jobInit } from "./parallel";

@@ -80,6 +80,54 @@ export interface RmspropStepArgs {
   maximize: boolean;
 }
 
+/** What a k-means session holds buffers for (cluster/kmeans.ts). */
+export interface KMeansSessionOptions {
+  /** Centres per run. */
+  k: number;
+  /** Centre sets (restarts) advanced together. */
+  runs: number;
+  /** Keep Elkan's bounds (n·k floats per run). */
+  elkan: boolean;
+  /** Candidates per k-means++ step (0: no seeding buffers). */
+  nTrials: number;
+}
+
+/** A pass of a k-means session over every row: Lloyd's assignment or Elkan's, or Elkan's bounds from scratch. */
+export type KMeansPassKind = "assign" | "elkan" | "elkanInit";
+
+/**
+ * k-means passes over one float32 matrix x [n, d] (already centred) for several centre sets at once
+ * — the kernels of assembly/kmeans.ts and their buffers. The algorithm (cluster/) decides what to
+ * run; host arrays in and out are k·d sized, except labels and seeding distances ([n]).
+ */
+export interface KMeansSession {
+  readonly n: number;
+  readonly d: number;
+  readonly k: number;
+  /** Sets the k centres [k, d] of a run; `shift` [k] (Elkan) is how far each centre moved since the last pass. */
+  setCentres(run: number, centres: Float32Array, shift?: Float32Array | null): void;
+  /**
+   * One k-means++ step for each run: candidates[i] holds the candidate rows [nCand, d] of runs[i],
+   * commit[i] the candidate of the previous step that became a centre (−1 on the first step).
+   * Returns, per run, the potential Σ_x min(closest(x), ‖x − candidate‖²) of each candidate.
+   */
+  seed(runs: readonly number[], candidates: readonly Float32Array[], commit: readonly number[]): Float64Array[];
+  /** min(closest, ‖x − candidate‖²) [n] for one candidate of the last seed step of a run. */
+  seedDistances(run: number, candidate: number): Float32Array;
+  /**
+   * Labels every row by its nearest centre for each run; with `update`, per-cluster sums and counts
+   * (clusterSums); with `inertia`, Σ‖x − c_label‖². Returns per run the rows whose label changed
+   * and the inertia (0 without the flag).
+   */
+  pass(runs: readonly number[], kind: KMeansPassKind, flags: { update?: boolean; inertia?: boolean }): { changed: number[]; inertia: number[] };
+  /** Sums [k, d] and counts [k] of the rows of each cluster from the last update pass of a run. */
+  clusterSums(run: number): { sums: Float64Array; counts: Float64Array };
+  labels(run: number): Int32Array;
+  /** Euclidean distances [n, k] of every row to every centre of a run. */
+  distances(run: number): Float32Array;
+  dispose(): void;
+}
+
 export interface Backend {
   /** The device name users see as `t.device` ("cpu", "webgpu", …). */
   readonly device: string;
@@ -204,4 +252,9 @@ export interface Backend {
    * where syncRead.
    */
   normPartial(x: Handle, n: number, p: number): number;
+
+  // ---- classic ML kernels (cluster/, manifold/, decomposition/). Their algorithms read results on
+  // the host between passes, so they run on a backend with syncRead; others may leave these out. ----
+  /** A k-means session over x: float32 [n, d] (assembly/kmeans.ts). */
+  kmeans?(x: Handle, n: number, d: number, options: KMeansSessionOptions): KMeansSession;
 }

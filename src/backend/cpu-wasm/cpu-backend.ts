@@ -6,9 +6,11 @@ import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, KMeansSession, KMeansSessionOptions, ReduceOp,
+  RmspropStepArgs, SgdStepArgs, UnaryOp,
 } from "../backend.js";
 import { gemm } from "./gemm.js";
+import { kmeansSession } from "./kmeans.js";
 
 export class CpuBackend implements Backend {
   readonly device = "cpu";
@@ -243,5 +245,10 @@ export class CpuBackend implements Backend {
 
   normPartial(x: Handle, n: number, p: number): number {
     return this.ex.normPartialF32(x as number, n, p);
+  }
+
+  // ---- classic ML kernels ----
+  kmeans(x: Handle, n: number, d: number, options: KMeansSessionOptions): KMeansSession {
+    return kmeansSession(this.rt, x, n, d, options);
   }
 }

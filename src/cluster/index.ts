@@ -1,0 +1,3 @@
+// Clustering with scikit-learn's names and semantics (re-exports only).
+export { KMeans } from "./kmeans.js";
+export type { KMeansOptions, KMeansInit } from "./kmeans.js";
