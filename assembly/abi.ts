@@ -123,6 +123,19 @@ export namespace KMeansRun {
   export const bytes: i32 = 128;
 }
 
+// A covariance job record (linalg.ts): the Job header, then these fields. It computes the upper
+// triangle of out = Yᵀ·Y for Y: f64 [m, p] (p a multiple of 4, zero-padded) in blocks of columns;
+// tile t is the t-th (row block ≤ column block) pair.
+export namespace CovarianceJob {
+  export const y: i32 = 128; // f64 [m, p]
+  export const m: i32 = 132;
+  export const p: i32 = 136;
+  export const out: i32 = 140; // f64 [p, p]
+  export const blocks: i32 = 144; // column blocks of CovarianceJob.block columns
+  export const block: i32 = 148;
+  export const bytes: i32 = 192;
+}
+
 // BPE training state (bpe-train.ts): i32 fields at these byte offsets, written by the caller
 // (pointers and capacities) and updated by the kernels (counts).
 export namespace BpeTrainState {

@@ -104,6 +104,8 @@ export interface KMeansSession {
   readonly n: number;
   readonly d: number;
   readonly k: number;
+  /** The rows of x were rewritten (same n and d): recompute what the session derived from them. */
+  refresh(): void;
   /** Sets the k centres [k, d] of a run; `shift` [k] (Elkan) is how far each centre moved since the last pass. */
   setCentres(run: number, centres: Float32Array, shift?: Float32Array | null): void;
   /**
@@ -257,4 +259,11 @@ export interface Backend {
   // the host between passes, so they run on a backend with syncRead; others may leave these out. ----
   /** A k-means session over x: float32 [n, d] (assembly/kmeans.ts). */
   kmeans?(x: Handle, n: number, d: number, options: KMeansSessionOptions): KMeansSession;
+  /**
+   * Column means of x: float32 [n, d] and, in float64, Σ_i (x_i − mean)(x_i − mean)ᵀ [d, d] — or with
+   * `gram`, the products of the centred rows [n, n] (assembly/linalg.ts).
+   */
+  centredProduct?(x: Handle, n: number, d: number, gram: boolean): { mean: Float64Array; matrix: Float64Array };
+  /** Eigenvalues (ascending) and eigenvectors (as rows, row j for value j) of a symmetric float64 [n, n]. */
+  symmetricEigen?(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
 }

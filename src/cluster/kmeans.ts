@@ -5,7 +5,7 @@
 // per-feature variance. The restarts run together (cluster/lloyd.ts) on the kernels of
 // assembly/kmeans.ts; the random numbers come from tessera's Generator, so a seed reproduces a fit
 // here but does not reproduce sklearn's random_state draws.
-import { TesseraError, checkInt, checkNumber, fail } from "../errors.js";
+import { TesseraError, checkChoice, checkInt, checkNumber, checkOptionsObject, fail, notFitted } from "../errors.js";
 import { keep } from "../tensor/scope.js";
 import { tensor } from "../tensor/creation.js";
 import { defaultGenerator } from "../tensor/random.js";
@@ -50,25 +50,8 @@ export function absoluteTolerance(m: Matrix, mean: Float64Array, tol: number): n
   return (total / d) * tol;
 }
 
-export function checkOptionsObject(fn: string, o: unknown): Record<string, unknown> {
-  if (o === undefined) return {};
-  if (o === null || typeof o !== "object" || Array.isArray(o)) fail("E_TYPE", `${fn}: options`, "an object", o);
-  return o as Record<string, unknown>;
-}
-
-export function checkChoice<T extends string>(arg: string, v: unknown, choices: readonly T[]): T {
-  if (typeof v !== "string" || !choices.includes(v as T)) {
-    fail(typeof v === "string" ? "E_VALUE" : "E_TYPE", arg, `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`, v);
-  }
-  return v as T;
-}
-
 export function checkSeed(arg: string, v: unknown): number | undefined {
   return v === undefined ? undefined : checkInt(arg, v, 0, Number.MAX_SAFE_INTEGER);
-}
-
-export function notFitted(cls: string, what: string): never {
-  throw new TesseraError("E_STATE", `${cls}: ${what}: expected a fitted model, received one that was never fitted (call fit first)`);
 }
 
 /** Labels [n] from the rows of m (centred on `mean`) against centres [k, d] (centred the same way). */

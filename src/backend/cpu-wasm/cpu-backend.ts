@@ -11,6 +11,7 @@ import type {
 } from "../backend.js";
 import { gemm } from "./gemm.js";
 import { kmeansSession } from "./kmeans.js";
+import { centredProduct, symmetricEigen } from "./linalg.js";
 
 export class CpuBackend implements Backend {
   readonly device = "cpu";
@@ -250,5 +251,13 @@ export class CpuBackend implements Backend {
   // ---- classic ML kernels ----
   kmeans(x: Handle, n: number, d: number, options: KMeansSessionOptions): KMeansSession {
     return kmeansSession(this.rt, x, n, d, options);
+  }
+
+  centredProduct(x: Handle, n: number, d: number, gram: boolean): { mean: Float64Array; matrix: Float64Array } {
+    return centredProduct(this.rt, x as number, n, d, gram);
+  }
+
+  symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+    return symmetricEigen(this.rt, a, n);
   }
 }

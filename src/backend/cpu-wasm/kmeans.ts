@@ -105,6 +105,11 @@ export class CpuKMeansSession implements KMeansSession {
     if (this.disposed) throw new Error("k-means session used after dispose");
   }
 
+  refresh(): void {
+    this.live();
+    this.rt.exports.kmeansRowNorms(this.x, this.n, this.d, this.xNorm);
+  }
+
   setCentres(run: number, centres: Float32Array, shift: Float32Array | null = null): void {
     this.live();
     const { k, d, kPad } = this;
