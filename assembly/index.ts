@@ -17,3 +17,4 @@ export * from "./optim";
 export { kmeansSliceBytes, kmeansRowNorms, kmeansPack, kmeansCentreGeometry, kmeansReduce } from "./kmeans";
 export { jobInit } from "./parallel";
 export { columnMeansF64, centreF64, symmetricEigenF64 } from "./linalg";
+export { tsneBuildTree, tsneStep, tsneGradient } from "./tsne";

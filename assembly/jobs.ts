@@ -7,6 +7,8 @@ import { fetchAdd, loadAcquire } from "./parallel";
 import { gemmTiles } from "./matmul";
 import { kmeansTiles } from "./kmeans";
 import { covarianceTiles } from "./linalg";
+import { knnTiles } from "./neighbors";
+import { tsneTiles } from "./tsne";
 
 // Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
 export function runJob(job: usize, worker: i32): void {
@@ -14,6 +16,8 @@ export function runJob(job: usize, worker: i32): void {
   if (kind == JobKind.gemm) gemmTiles(job, worker);
   else if (kind == JobKind.kmeans) kmeansTiles(job, worker);
   else if (kind == JobKind.covariance) covarianceTiles(job, worker);
+  else if (kind == JobKind.knn) knnTiles(job, worker);
+  else if (kind == JobKind.tsne) tsneTiles(job, worker);
 }
 
 // ctl: the pool's control block (Ctl in abi.ts); worker: 0 for the caller, 1.. for pool workers.

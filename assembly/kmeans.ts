@@ -45,7 +45,7 @@ const FLUSH_ROWS = 256;
 }
 
 // ‖a − b‖² over d floats with the differences and sums in f64 (the inertia that is reported).
-function sqDist64(a: usize, b: usize, d: i32): f64 {
+export function sqDist64(a: usize, b: usize, d: i32): f64 {
   let s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   const d4 = d & ~3;
   let q = 0;
@@ -69,7 +69,7 @@ function sqDist64(a: usize, b: usize, d: i32): f64 {
 // out[r, j] = norms[j] − 2·x_r·c_j for the four rows at x0..x3 (d floats each) and every packed
 // centre j < kPad; out: [4, kPad] f32. 8 accumulators + 2 centre vectors + 1 row splat fit the 15
 // xmm registers V8 gives WASM on x64 (see matmul.ts for why 4×8 and not larger).
-function distanceBlock(x0: usize, x1: usize, x2: usize, x3: usize, d: i32, packed: usize, norms: usize, kPad: i32, out: usize): void {
+export function distanceBlock(x0: usize, x1: usize, x2: usize, x3: usize, d: i32, packed: usize, norms: usize, kPad: i32, out: usize): void {
   const ldo = <usize>kPad << 2;
   const m2 = f32x4.splat(-2);
   const rowBytes = <usize>d << 2;

@@ -16,5 +16,6 @@ export * as data from "./data/index.js";
 export * as metrics from "./metrics/index.js";
 export * as cluster from "./cluster/index.js";
 export * as decomposition from "./decomposition/index.js";
+export * as manifold from "./manifold/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";

@@ -130,6 +130,48 @@ export interface KMeansSession {
   dispose(): void;
 }
 
+/** Joint probabilities of t-SNE: sparse (CSR, symmetric, summing to 1) or dense [n, n]. */
+export type TsneAffinities =
+  | { kind: "sparse"; indptr: Int32Array; indices: Int32Array; values: Float32Array }
+  | { kind: "dense"; values: Float32Array };
+
+export interface TsneSessionOptions {
+  /** "barnes_hut" (sparse P, a tree for the repulsion) or "exact" (dense P). */
+  method: "barnes_hut" | "exact";
+  /** Barnes–Hut opening angle. */
+  angle: number;
+  /** Of the Student-t kernel: max(dims − 1, 1) in sklearn. */
+  degreesOfFreedom: number;
+}
+
+export interface TsneStepArgs {
+  /** Factor on P (early exaggeration). */
+  exaggeration: number;
+  momentum: number;
+  learningRate: number;
+  minGain: number;
+  /** Also compute the KL divergence (costs a log per P entry). */
+  computeError: boolean;
+}
+
+/**
+ * t-SNE gradient descent state on a device (assembly/tsne.ts): the embedding [n, dims], the
+ * affinities and the optimiser's update and gains. The schedule (cluster/manifold) lives outside.
+ */
+export interface TsneSession {
+  readonly n: number;
+  readonly dims: number;
+  setEmbedding(y: Float32Array): void;
+  embedding(): Float32Array;
+  /** update ← 0, gains ← 1 (sklearn restarts both between its two phases). */
+  resetOptimizer(): void;
+  /** One gradient step; returns the KL divergence at the embedding before the step (NaN unless computeError) and ‖gains·grad‖. */
+  step(args: TsneStepArgs): { error: number; gradNorm: number };
+  /** The gradient [n, dims] and KL divergence at the current embedding, without moving it. */
+  gradient(exaggeration: number): { grad: Float32Array; error: number };
+  dispose(): void;
+}
+
 export interface Backend {
   /** The device name users see as `t.device` ("cpu", "webgpu", …). */
   readonly device: string;
@@ -266,4 +308,13 @@ export interface Backend {
   centredProduct?(x: Handle, n: number, d: number, gram: boolean): { mean: Float64Array; matrix: Float64Array };
   /** Eigenvalues (ascending) and eigenvectors (as rows, row j for value j) of a symmetric float64 [n, n]. */
   symmetricEigen?(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
+  /** The k nearest other rows [n, k] of x: float32 [n, d] and their squared distances, nearest first (assembly/neighbors.ts). */
+  nearestNeighbors?(x: Handle, n: number, d: number, k: number): { indices: Int32Array; distances: Float32Array };
+  /**
+   * t-SNE's conditional probabilities [n, k] from squared distances [n, k] by the perplexity search;
+   * with skipSelf, k = n and column i of row i is left out.
+   */
+  conditionalProbabilities?(dist2: Float32Array, n: number, k: number, perplexity: number, skipSelf: boolean): Float32Array;
+  /** A t-SNE optimisation over n points in `dims` dimensions with affinities p (assembly/tsne.ts). */
+  tsne?(n: number, dims: number, p: TsneAffinities, options: TsneSessionOptions): TsneSession;
 }

@@ -6,7 +6,7 @@ import type { Backend } from "./backend.js";
 import { cpuBackend } from "./device.js";
 import { TesseraError } from "../errors.js";
 
-export type ClassicKernel = "kmeans" | "centredProduct" | "symmetricEigen";
+export type ClassicKernel = "kmeans" | "centredProduct" | "symmetricEigen" | "nearestNeighbors" | "conditionalProbabilities" | "tsne";
 
 /** The CPU backend, typed as having the classic kernels `kernels` (E_DEVICE if it lacks one). */
 export function classicBackendWith<K extends ClassicKernel>(fn: string, ...kernels: K[]): Backend & Required<Pick<Backend, K>> {

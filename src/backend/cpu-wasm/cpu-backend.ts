@@ -7,11 +7,12 @@ import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
 import type {
   AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, KMeansSession, KMeansSessionOptions, ReduceOp,
-  RmspropStepArgs, SgdStepArgs, UnaryOp,
+  RmspropStepArgs, SgdStepArgs, TsneAffinities, TsneSession, TsneSessionOptions, UnaryOp,
 } from "../backend.js";
 import { gemm } from "./gemm.js";
 import { kmeansSession } from "./kmeans.js";
 import { centredProduct, symmetricEigen } from "./linalg.js";
+import { conditionalProbabilities, nearestNeighbors, tsneSession } from "./tsne.js";
 
 export class CpuBackend implements Backend {
   readonly device = "cpu";
@@ -259,5 +260,17 @@ export class CpuBackend implements Backend {
 
   symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
     return symmetricEigen(this.rt, a, n);
+  }
+
+  nearestNeighbors(x: Handle, n: number, d: number, k: number): { indices: Int32Array; distances: Float32Array } {
+    return nearestNeighbors(this.rt, x as number, n, d, k);
+  }
+
+  conditionalProbabilities(dist2: Float32Array, n: number, k: number, perplexity: number, skipSelf: boolean): Float32Array {
+    return conditionalProbabilities(this.rt, dist2, n, k, perplexity, skipSelf);
+  }
+
+  tsne(n: number, dims: number, p: TsneAffinities, options: TsneSessionOptions): TsneSession {
+    return tsneSession(this.rt, n, dims, p, options);
   }
 }
