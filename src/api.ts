@@ -17,5 +17,6 @@ export * as metrics from "./metrics/index.js";
 export * as cluster from "./cluster/index.js";
 export * as decomposition from "./decomposition/index.js";
 export * as manifold from "./manifold/index.js";
+export * as plot from "./plot/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";
