@@ -62,10 +62,13 @@ export function centredProduct(rt: Runtime, x: number, n: number, d: number, gra
 
 /** Eigenvalues (ascending) and eigenvectors (row j for value j) of the symmetric a: [n, n]. */
 export function symmetricEigen(rt: Runtime, a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+  for (let i = 0; i < n * n; i++) {
+    if (!Number.isFinite(a[i])) throw new TesseraError("E_VALUE", `symmetricEigen: a[${Math.floor(i / n)}][${i % n}]: expected a finite number, received ${a[i]}`);
+  }
   return withBlocks(rt, [8 * n * n, 8 * n, 8 * n], ([m, values, work]) => {
     new Float64Array(rt.memory.buffer).set(a.subarray(0, n * n), m >> 3);
     if (rt.exports.symmetricEigenF64(m, n, values, work) !== 0) {
-      throw new TesseraError("E_VALUE", `symmetricEigen: expected the QL iterations to converge, received a matrix [${n}, ${n}] on which they did not (NaN or Infinity in it?)`);
+      throw new TesseraError("E_VALUE", `symmetricEigen: expected the QL iterations to converge, received a matrix [${n}, ${n}] on which they did not`);
     }
     const f64 = new Float64Array(rt.memory.buffer);
     return { values: f64.slice(values >> 3, (values >> 3) + n), vectors: f64.slice(m >> 3, (m >> 3) + n * n) };
