@@ -108,6 +108,20 @@ export function distanceBlock(x0: usize, x1: usize, x2: usize, x3: usize, d: i32
   }
 }
 
+// The first index of the smallest of b[0..kPad) (entries past k are +Infinity): a vector min over
+// the row, then the first lane equal to it — no data-dependent branch per centre.
+@inline function argminRow(b: usize, kPad: i32): i32 {
+  let m = v128.load(b);
+  for (let j = 4; j < kPad; j += 4) m = f32x4.min(m, v128.load(b + (<usize>j << 2)));
+  m = f32x4.min(m, v128.shuffle<f32>(m, m, 2, 3, 0, 1));
+  m = f32x4.min(m, v128.shuffle<f32>(m, m, 1, 0, 3, 2));
+  for (let j = 0; j < kPad; j += 4) {
+    const mask = i32x4.bitmask(f32x4.eq(v128.load(b + (<usize>j << 2)), m));
+    if (mask != 0) return j + ctz(mask);
+  }
+  return 0;
+}
+
 // acc[0..d) += x[0..d)
 @inline function addRow(acc: usize, x: usize, d: i32): void {
   const d4 = d & ~3;
@@ -173,16 +187,7 @@ function assignTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice:
     distanceBlock(x0, x0 + (rows > 1 ? rowBytes : 0), x0 + (rows > 2 ? 2 * rowBytes : 0), x0 + (rows > 3 ? 3 * rowBytes : 0),
       d, packed, norms, kPad, block);
     for (let r = 0; r < rows; r++) {
-      const b = block + (<usize>(r * kPad) << 2);
-      let best = 0;
-      let bv = load<f32>(b);
-      for (let j = 1; j < k; j++) {
-        const v = load<f32>(b + (<usize>j << 2));
-        if (v < bv) {
-          bv = v;
-          best = j;
-        }
-      }
+      const best = argminRow(block + (<usize>(r * kPad) << 2), kPad);
       const row = i + r;
       const lp = labels + (<usize>row << 2);
       if (load<i32>(lp) != best) changed++;

@@ -114,8 +114,12 @@ export interface KMeansSession {
    * Returns, per run, the potential Σ_x min(closest(x), ‖x − candidate‖²) of each candidate.
    */
   seed(runs: readonly number[], candidates: readonly Float32Array[], commit: readonly number[]): Float64Array[];
-  /** min(closest, ‖x − candidate‖²) [n] for one candidate of the last seed step of a run. */
-  seedDistances(run: number, candidate: number): Float32Array;
+  /**
+   * For one candidate of the last seed step of a run, the rows where the running sum of
+   * min(closest, ‖x − candidate‖²) first reaches each of `targets` (numpy searchsorted, side
+   * "left", clipped to n − 1): how k-means++ draws the next candidates.
+   */
+  seedSearch(run: number, candidate: number, targets: Float64Array): Int32Array;
   /**
    * Labels every row by its nearest centre for each run; with `update`, per-cluster sums and counts
    * (clusterSums); with `inertia`, Σ‖x − c_label‖². Returns per run the rows whose label changed

@@ -38,15 +38,15 @@ export interface KMeansOptions {
 export function absoluteTolerance(m: Matrix, mean: Float64Array, tol: number): number {
   if (tol === 0) return 0;
   const { data, n, d } = m;
-  let total = 0;
-  for (let j = 0; j < d; j++) {
-    let s = 0;
-    for (let i = 0; i < n; i++) {
+  const ss = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) {
       const t = data[i * d + j] - mean[j];
-      s += t * t;
+      ss[j] += t * t;
     }
-    total += s / n;
   }
+  let total = 0;
+  for (let j = 0; j < d; j++) total += ss[j] / n;
   return (total / d) * tol;
 }
 

@@ -18,17 +18,6 @@ export function gatherRows(x: Float32Array, d: number, ids: ArrayLike<number>): 
   return out;
 }
 
-/** First index i with cumulative[i] ≥ v (numpy searchsorted, side "left"), clipped to the last index. */
-function searchSorted(cumulative: Float64Array, v: number): number {
-  let lo = 0, hi = cumulative.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cumulative[mid] < v) lo = mid + 1;
-    else hi = mid;
-  }
-  return Math.min(lo, cumulative.length - 1);
-}
-
 /**
  * k-means++ centres [k, d] for each run in `runs` (their generators in `rngs`), on the session's
  * rows x [n, d] (the same float32 values the session holds).
@@ -43,15 +32,11 @@ export function kmeansPlusPlus(session: KMeansSession, x: Float32Array, runs: re
   const best = runs.map(() => 0);
   const current = pots.map((p) => p[0]);
   runs.forEach((_, i) => chosen[i].push(candidates[i][0]));
-  const cumulative = new Float64Array(n);
   for (let c = 1; c < k; c++) {
     candidates = runs.map((r, i) => {
-      const closest = session.seedDistances(r, best[i]);
-      let s = 0;
-      for (let j = 0; j < n; j++) cumulative[j] = s += closest[j];
-      const ids: number[] = [];
-      for (let t = 0; t < nTrials; t++) ids.push(searchSorted(cumulative, rngs[i].random() * current[i]));
-      return ids;
+      // Draws proportional to the squared distance to the nearest centre so far.
+      const targets = Float64Array.from({ length: nTrials }, () => rngs[i].random() * current[i]);
+      return Array.from(session.seedSearch(r, best[i], targets));
     });
     pots = session.seed(runs, candidates.map((ids) => gatherRows(x, d, ids)), best);
     runs.forEach((_, i) => {

@@ -58,6 +58,10 @@ export function toMatrix(fn: string, arg: string, x: unknown, options: MatrixOpt
       if (r.length !== d) {
         throw new TesseraError("E_SHAPE", `${fn}: ${arg}[${i}]: expected a row of ${d} values like ${arg}[0] (rows must have equal lengths), received ${r.length}`);
       }
+      if (ArrayBuffer.isView(r)) {
+        data.set(r, i * d);
+        continue;
+      }
       for (let j = 0; j < d; j++) {
         const v = r[j];
         if (typeof v !== "number") fail("E_TYPE", `${fn}: ${arg}[${i}][${j}]`, "a number", v);
@@ -77,10 +81,13 @@ export function toMatrix(fn: string, arg: string, x: unknown, options: MatrixOpt
       throw new TesseraError("E_SHAPE", `${fn}: ${arg}.data: expected ${n * d} values for shape ${fmt([n, d])}, received ${flat.length}`);
     }
     const out = new Float64Array(n * d);
-    for (let i = 0; i < out.length; i++) {
-      const v = flat[i];
-      if (typeof v !== "number") fail("E_TYPE", `${fn}: ${arg}.data[${i}]`, "a number", v);
-      out[i] = v;
+    if (ArrayBuffer.isView(flat)) out.set(flat);
+    else {
+      for (let i = 0; i < out.length; i++) {
+        const v = flat[i];
+        if (typeof v !== "number") fail("E_TYPE", `${fn}: ${arg}.data[${i}]`, "a number", v);
+        out[i] = v;
+      }
     }
     m = { data: out, n, d };
   } else {

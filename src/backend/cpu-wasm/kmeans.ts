@@ -33,6 +33,7 @@ export class CpuKMeansSession implements KMeansSession {
   private slicesFor = 0;
   private readonly sliceBytes: number;
   private disposed = false;
+  private lastCandidates = 0;
 
   constructor(private readonly rt: Runtime, private readonly x: number, n: number, d: number, private readonly o: KMeansSessionOptions) {
     this.n = n;
@@ -179,6 +180,7 @@ export class CpuKMeansSession implements KMeansSession {
       }
     });
     this.run(KMeansPhase.seed, 0, runs, nCand);
+    this.lastCandidates = nCand;
     const f64 = this.f64();
     return runs.map((r) => {
       const pot = this.field(r, KMeansRun.pot) >> 3;
@@ -188,10 +190,34 @@ export class CpuKMeansSession implements KMeansSession {
     });
   }
 
-  seedDistances(run: number, candidate: number): Float32Array {
+  seedSearch(run: number, candidate: number, targets: Float64Array): Int32Array {
     this.live();
-    const at = (this.field(run, KMeansRun.trials) >> 2) + candidate * this.n;
-    return this.f32().slice(at, at + this.n);
+    const { n, nChunks, chunkRows } = this;
+    const nCand = this.lastCandidates;
+    const f64 = this.f64();
+    const pot = this.field(run, KMeansRun.pot) >> 3;
+    const f32 = this.f32();
+    const row = (this.field(run, KMeansRun.trials) >> 2) + candidate * n;
+    const out = new Int32Array(targets.length);
+    targets.forEach((v, t) => {
+      // the chunk whose running total reaches v, from the per-chunk sums; then the row within it
+      let before = 0;
+      let c = 0;
+      for (; c < nChunks - 1; c++) {
+        const s = f64[pot + c * nCand + candidate];
+        if (before + s >= v) break;
+        before += s;
+      }
+      let i = c * chunkRows;
+      const end = Math.min(n, i + chunkRows);
+      let sum = before;
+      for (; i < end; i++) {
+        sum += f32[row + i];
+        if (sum >= v) break;
+      }
+      out[t] = Math.min(i, n - 1);
+    });
+    return out;
   }
 
   pass(runs: readonly number[], kind: KMeansPassKind, flags: { update?: boolean; inertia?: boolean }): { changed: number[]; inertia: number[] } {
