@@ -34,15 +34,31 @@ export function columnMeansF64(x: usize, n: i32, d: i32, out: usize): void {
 // y ← x − mean in f64, zero-padded to pPad columns: y: [n, pPad] from x: [n, d] f32, or with
 // transpose, y: [d, pPad] holding the centred columns of x as rows (pPad ≥ n).
 export function centreF64(x: usize, n: i32, d: i32, mean: usize, y: usize, pPad: i32, transpose: i32): void {
-  const rows = transpose ? d : n;
-  memory.fill(y, 0, <usize>rows * pPad << 3);
+  if (transpose) {
+    memory.fill(y, 0, <usize>d * pPad << 3);
+    for (let i = 0; i < n; i++) {
+      const row = x + (<usize>i * d << 2);
+      for (let j = 0; j < d; j++) {
+        const v = <f64>load<f32>(row + (<usize>j << 2)) - load<f64>(mean + (<usize>j << 3));
+        store<f64>(y + ((<usize>j * pPad + i) << 3), v);
+      }
+    }
+    return;
+  }
+  const d4 = d & ~3;
   for (let i = 0; i < n; i++) {
     const row = x + (<usize>i * d << 2);
-    for (let j = 0; j < d; j++) {
-      const v = <f64>load<f32>(row + (<usize>j << 2)) - load<f64>(mean + (<usize>j << 3));
-      const at = transpose ? <usize>j * pPad + i : <usize>i * pPad + j;
-      store<f64>(y + (at << 3), v);
+    const out = y + (<usize>i * pPad << 3);
+    let j = 0;
+    for (; j < d4; j += 4) {
+      const v = v128.load(row + (<usize>j << 2));
+      const m = mean + (<usize>j << 3);
+      const o = out + (<usize>j << 3);
+      v128.store(o, f64x2.sub(f64x2.promote_low_f32x4(v), v128.load(m)));
+      v128.store(o, f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), v128.load(m, 16)), 16);
     }
+    for (; j < d; j++) store<f64>(out + (<usize>j << 3), <f64>load<f32>(row + (<usize>j << 2)) - load<f64>(mean + (<usize>j << 3)));
+    for (; j < pPad; j++) store<f64>(out + (<usize>j << 3), 0);
   }
 }
 
@@ -128,16 +144,18 @@ export function symmetricEigenF64(a: usize, n: i32, values: usize, work: usize):
   const d = values;
   const e = work;
   // ---- tred2: Householder reduction to a tridiagonal (d, e), accumulating V in a ----
-  for (let j = 0; j < n; j++) store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, n - 1, j)));
+  // JAMA's loops walk columns of V; they run here on a holding Vᵀ (a is symmetric, so Vᵀ = V to
+  // start), which turns those walks into contiguous rows and leaves the eigenvectors as rows.
+  for (let j = 0; j < n; j++) store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, j, n - 1)));
   for (let i = n - 1; i > 0; i--) {
     let scale: f64 = 0, h: f64 = 0;
     for (let k = 0; k < i; k++) scale += Math.abs(load<f64>(d + (<usize>k << 3)));
     if (scale == 0) {
       store<f64>(e + (<usize>i << 3), load<f64>(d + (<usize>(i - 1) << 3)));
       for (let j = 0; j < i; j++) {
-        store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, i - 1, j)));
-        store<f64>(at(a, n, i, j), 0);
+        store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, j, i - 1)));
         store<f64>(at(a, n, j, i), 0);
+        store<f64>(at(a, n, i, j), 0);
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -154,10 +172,10 @@ export function symmetricEigenF64(a: usize, n: i32, values: usize, work: usize):
       for (let j = 0; j < i; j++) store<f64>(e + (<usize>j << 3), 0);
       for (let j = 0; j < i; j++) {
         f = load<f64>(d + (<usize>j << 3));
-        store<f64>(at(a, n, j, i), f);
+        store<f64>(at(a, n, i, j), f);
         g = load<f64>(e + (<usize>j << 3)) + load<f64>(at(a, n, j, j)) * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          const v = load<f64>(at(a, n, k, j));
+          const v = load<f64>(at(a, n, j, k));
           g += v * load<f64>(d + (<usize>k << 3));
           store<f64>(e + (<usize>k << 3), load<f64>(e + (<usize>k << 3)) + v * f);
         }
@@ -175,47 +193,38 @@ export function symmetricEigenF64(a: usize, n: i32, values: usize, work: usize):
         f = load<f64>(d + (<usize>j << 3));
         g = load<f64>(e + (<usize>j << 3));
         for (let k = j; k <= i - 1; k++) {
-          const q = at(a, n, k, j);
+          const q = at(a, n, j, k);
           store<f64>(q, load<f64>(q) - (f * load<f64>(e + (<usize>k << 3)) + g * load<f64>(d + (<usize>k << 3))));
         }
-        store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, i - 1, j)));
-        store<f64>(at(a, n, i, j), 0);
+        store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, j, i - 1)));
+        store<f64>(at(a, n, j, i), 0);
       }
     }
     store<f64>(d + (<usize>i << 3), h);
   }
   for (let i = 0; i < n - 1; i++) {
-    store<f64>(at(a, n, n - 1, i), load<f64>(at(a, n, i, i)));
+    store<f64>(at(a, n, i, n - 1), load<f64>(at(a, n, i, i)));
     store<f64>(at(a, n, i, i), 1);
     const h = load<f64>(d + (<usize>(i + 1) << 3));
     if (h != 0) {
-      for (let k = 0; k <= i; k++) store<f64>(d + (<usize>k << 3), load<f64>(at(a, n, k, i + 1)) / h);
+      for (let k = 0; k <= i; k++) store<f64>(d + (<usize>k << 3), load<f64>(at(a, n, i + 1, k)) / h);
       for (let j = 0; j <= i; j++) {
         let g: f64 = 0;
-        for (let k = 0; k <= i; k++) g += load<f64>(at(a, n, k, i + 1)) * load<f64>(at(a, n, k, j));
+        for (let k = 0; k <= i; k++) g += load<f64>(at(a, n, i + 1, k)) * load<f64>(at(a, n, j, k));
         for (let k = 0; k <= i; k++) {
-          const q = at(a, n, k, j);
+          const q = at(a, n, j, k);
           store<f64>(q, load<f64>(q) - g * load<f64>(d + (<usize>k << 3)));
         }
       }
     }
-    for (let k = 0; k <= i; k++) store<f64>(at(a, n, k, i + 1), 0);
+    for (let k = 0; k <= i; k++) store<f64>(at(a, n, i + 1, k), 0);
   }
   for (let j = 0; j < n; j++) {
-    store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, n - 1, j)));
-    store<f64>(at(a, n, n - 1, j), 0);
+    store<f64>(d + (<usize>j << 3), load<f64>(at(a, n, j, n - 1)));
+    store<f64>(at(a, n, j, n - 1), 0);
   }
   store<f64>(at(a, n, n - 1, n - 1), 1);
   store<f64>(e, 0);
-  // The eigenvector columns of V become rows, so the QL rotations below touch contiguous memory.
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const p = at(a, n, i, j), q = at(a, n, j, i);
-      const t = load<f64>(p);
-      store<f64>(p, load<f64>(q));
-      store<f64>(q, t);
-    }
-  }
   // ---- tql2: implicit QL on the tridiagonal, rotating the rows of a ----
   for (let i = 1; i < n; i++) store<f64>(e + (<usize>(i - 1) << 3), load<f64>(e + (<usize>i << 3)));
   store<f64>(e + (<usize>(n - 1) << 3), 0);

@@ -74,7 +74,8 @@ def main():
         elif task == "pca":
             from sklearn.decomposition import PCA
             nc = None if sys.argv[7] == "all" else int(sys.argv[7])
-            secs, p = timed(lambda: PCA(n_components=nc).fit(X), repeats)
+            solver = sys.argv[8] if len(sys.argv) > 8 else "auto"
+            secs, p = timed(lambda: PCA(n_components=nc, svd_solver=solver, random_state=0).fit(X), repeats)
             out = {"explainedVariance0": float(p.explained_variance_[0]), "solver": p._fit_svd_solver}
         else:
             raise SystemExit(f"unknown task {task}")

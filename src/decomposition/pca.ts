@@ -4,8 +4,12 @@
 // float64 by assembly/linalg.ts, so S² = eigenvalue. Signs follow sklearn's svd_flip (each column of
 // U has its largest-magnitude entry positive). Explained variance S²/(n − 1), ratios over all
 // min(n, d) components, noise variance the mean of the discarded ones; nComponents may be a count
-// or a fraction of variance to keep. Projections run as float32 matmuls (linear).
-import { TesseraError, checkOptionsObject, fail, notFitted } from "../errors.js";
+// or a fraction of variance to keep. svdSolver "randomized" (./randomized.ts) is sklearn's
+// approximate solver; unlike sklearn's "auto" the default is always the exact one, which measured as
+// fast here (bench/README.md). Projections run as float32 matmuls (linear).
+import { TesseraError, checkChoice, checkInt, checkOptionsObject, fail, notFitted } from "../errors.js";
+import { Generator, defaultGenerator } from "../tensor/random.js";
+import { randomizedSvd } from "./randomized.js";
 import { classicBackendWith } from "../backend/classic.js";
 import { keep } from "../tensor/scope.js";
 import { tensor } from "../tensor/creation.js";
@@ -19,6 +23,12 @@ export interface PCAOptions {
   nComponents?: number;
   /** Scale the projections to unit variance (default false). */
   whiten?: boolean;
+  /** "full" (default, exact) or "randomized" (sklearn's approximate truncated SVD; integer nComponents ≥ 1). */
+  svdSolver?: "full" | "randomized";
+  /** Power iterations of the randomized solver ("auto": 7 for nComponents < 0.1·min(samples, features), else 4). */
+  iteratedPower?: number | "auto";
+  /** Seed of the randomized solver's test matrix (default: drawn from the global generator). */
+  seed?: number;
 }
 
 interface Fitted {
@@ -32,6 +42,7 @@ interface Fitted {
   singularValues: Float64Array;
   noiseVariance: number;
   nComponents: number;
+  solver: "full" | "randomized";
 }
 
 /** x [n, d] (float32 rows) · vᵀ for v [c, d], as float32 [n, c] (a matmul on the default device). */
@@ -49,11 +60,20 @@ function project(x: Float32Array, n: number, d: number, v: Float32Array, c: numb
   });
 }
 
-function centred(m: Matrix, mean: Float64Array): { f32: Float32Array; f64: Float64Array } {
+/** The rows of m minus mean, as float32 (the values are first rounded to float32, as the kernels see them). */
+function centred(m: Matrix, mean: Float64Array): Float32Array {
   const { data, n, d } = m;
-  const f64 = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) f64[i * d + j] = Math.fround(data[i * d + j]) - mean[j];
-  return { f32: Float32Array.from(f64), f64 };
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) out[i * d + j] = Math.fround(data[i * d + j]) - mean[j];
+  return out;
+}
+
+/** Row i of m minus mean, dotted with v, in float64. */
+function centredDot(m: Matrix, mean: Float64Array, i: number, v: ArrayLike<number>, offset: number): number {
+  const { data, d } = m;
+  let s = 0;
+  for (let f = 0; f < d; f++) s += (Math.fround(data[i * d + f]) - mean[f]) * v[offset + f];
+  return s;
 }
 
 /**
@@ -90,6 +110,9 @@ function flipSign(u: ArrayLike<number>, stride: number, col: number, n: number, 
 export class PCA {
   readonly nComponents: number | undefined;
   readonly whiten: boolean;
+  readonly svdSolver: "full" | "randomized";
+  readonly iteratedPower: number | "auto";
+  readonly seed: number | undefined;
   private fitted: Fitted | null = null;
 
   constructor(options?: PCAOptions) {
@@ -103,7 +126,11 @@ export class PCA {
     this.nComponents = nc as number | undefined;
     if (o.whiten !== undefined && typeof o.whiten !== "boolean") fail("E_TYPE", "PCA: options.whiten", "a boolean", o.whiten);
     this.whiten = (o.whiten as boolean | undefined) ?? false;
+    this.svdSolver = o.svdSolver === undefined ? "full" : checkChoice("PCA: options.svdSolver", o.svdSolver, ["full", "randomized"] as const);
+    this.iteratedPower = o.iteratedPower === undefined || o.iteratedPower === "auto" ? "auto" : checkInt("PCA: options.iteratedPower", o.iteratedPower, 0, 1000);
+    this.seed = o.seed === undefined ? undefined : checkInt("PCA: options.seed", o.seed, 0, Number.MAX_SAFE_INTEGER);
   }
+
 
   fit(X: MatrixLike): this {
     this.fitScores(X, false);
@@ -125,6 +152,7 @@ export class PCA {
       throw new TesseraError("E_RANGE", `${fn}: options.nComponents: expected an integer in [0, ${k}] (min(samples, features) of X), received ${nc}`);
     }
     const b = classicBackendWith(fn, "centredProduct", "symmetricEigen");
+    if (this.svdSolver === "randomized") return this.fitRandomized(fn, m, nc, b, wantScores);
     const gram = n < d;
     const h = b.alloc(n * d);
     let prod: { mean: Float64Array; matrix: Float64Array };
@@ -163,13 +191,9 @@ export class PCA {
     if (!gram) {
       // Components are the eigenvectors; U = Xc·V / S decides the signs.
       for (let j = 0; j < nc; j++) components.set(vec.subarray(j * k, j * k + d), j * d);
-      scores = project(xc.f32, n, d, components, nc);
+      scores = project(xc, n, d, components, nc);
       for (let j = 0; j < nc; j++) {
-        const exact = (i: number) => {
-          let s = 0;
-          for (let f = 0; f < d; f++) s += xc.f64[i * d + f] * vec[j * k + f];
-          return s;
-        };
+        const exact = (i: number) => centredDot(m, mean, i, vec, j * k);
         if (flipSign(scores, nc, j, n, exact) < 0) {
           for (let f = 0; f < d; f++) components[j * d + f] = -components[j * d + f];
           for (let i = 0; i < n; i++) scores[i * nc + j] = -scores[i * nc + j];
@@ -183,7 +207,7 @@ export class PCA {
         const row = new Float64Array(d);
         for (let i = 0; i < n; i++) {
           const w = u[i] * sign;
-          if (w !== 0) for (let f = 0; f < d; f++) row[f] += xc.f64[i * d + f] * w;
+          if (w !== 0) for (let f = 0; f < d; f++) row[f] += (Math.fround(m.data[i * d + f]) - mean[f]) * w;
         }
         let norm = 0;
         for (let f = 0; f < d; f++) norm += row[f] * row[f];
@@ -192,7 +216,7 @@ export class PCA {
         if (norm <= 1e-12 * (S[0] || 1)) this.completeBasis(components, j, d, row);
         else for (let f = 0; f < d; f++) components[j * d + f] = row[f] / norm;
       }
-      if (wantScores) scores = project(xc.f32, n, d, components, nc);
+      if (wantScores) scores = project(xc, n, d, components, nc);
     }
     let noise = 0;
     if (nc < k) {
@@ -209,9 +233,51 @@ export class PCA {
     this.fitted = {
       d, n, mean, components, componentsTensor: keep(tensor(components, [nc, d])),
       explainedVariance: ev.slice(0, nc), explainedVarianceRatio: ratio.slice(0, nc), singularValues: S.slice(0, nc),
-      noiseVariance: noise, nComponents: nc,
+      noiseVariance: noise, nComponents: nc, solver: "full",
     };
     return wantScores ? scores : null;
+  }
+
+  // sklearn PCA._fit_truncated with randomized_svd.
+  private fitRandomized(fn: string, m: Matrix, nc: number, b: Parameters<typeof randomizedSvd>[0], wantScores: boolean): Float32Array | null {
+    const { n, d } = m;
+    const k = Math.min(n, d);
+    if (!Number.isInteger(nc) || nc < 1) {
+      throw new TesseraError("E_RANGE", `${fn}: options.nComponents: expected an integer in [1, ${k}] with svdSolver "randomized", received ${nc}`);
+    }
+    const mean = new Float64Array(d);
+    for (let i = 0; i < n; i++) for (let f = 0; f < d; f++) mean[f] += Math.fround(m.data[i * d + f]);
+    for (let f = 0; f < d; f++) mean[f] /= n;
+    const xc = centred(m, mean);
+    let total = 0;
+    const ss = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      for (let f = 0; f < d; f++) {
+        const t = Math.fround(m.data[i * d + f]) - mean[f];
+        ss[f] += t * t;
+      }
+    }
+    for (let f = 0; f < d; f++) total += ss[f] / (n - 1);
+    const nIter = this.iteratedPower === "auto" ? (nc < 0.1 * k ? 7 : 4) : this.iteratedPower;
+    const rng = this.seed === undefined ? new Generator(defaultGenerator.nextU32()) : new Generator(this.seed);
+    const { U, S, Vt } = randomizedSvd(b, xc, n, d, nc, nIter, rng);
+    const ev = S.map((s) => (s * s) / (n - 1));
+    let kept = 0;
+    for (let j = 0; j < nc; j++) kept += ev[j];
+    const components = Float32Array.from(Vt);
+    this.fitted?.componentsTensor.dispose();
+    this.fitted = {
+      d, n, mean, components, componentsTensor: keep(tensor(components, [nc, d])),
+      explainedVariance: ev, explainedVarianceRatio: ev.map((v) => (total > 0 ? v / total : 0)), singularValues: S,
+      noiseVariance: nc < k ? (total - kept) / (k - nc) : 0, nComponents: nc, solver: "randomized",
+    };
+    if (!wantScores) return null;
+    // sklearn fit_transform: U·S, or U·sqrt(n − 1) with whiten
+    for (let j = 0; j < nc; j++) {
+      const w = this.whiten ? Math.sqrt(n - 1) : S[j];
+      for (let i = 0; i < n; i++) U[i * nc + j] *= w;
+    }
+    return U;
   }
 
   // Gram–Schmidt from the unit vectors e_0, e_1, … against the components before row j.
@@ -250,13 +316,15 @@ export class PCA {
   get nComponentsFitted(): number { return this.state("nComponentsFitted").nComponents; }
   get nFeaturesIn(): number { return this.state("nFeaturesIn").d; }
   get nSamples(): number { return this.state("nSamples").n; }
+  /** The solver the last fit used. */
+  get fittedSolver(): "full" | "randomized" { return this.state("fittedSolver").solver; }
 
   /** Projections [samples, nComponents] of X onto the components. */
   transform(X: MatrixLike): Tensor {
     const s = this.state("transform");
     const m = toMatrix("PCA.transform", "X", X);
     checkFeatures("PCA.transform", "X", m, s.d);
-    const out = project(centred(m, s.mean).f32, m.n, s.d, s.components, s.nComponents);
+    const out = project(centred(m, s.mean), m.n, s.d, s.components, s.nComponents);
     if (this.whiten) {
       const c = s.nComponents;
       for (let j = 0; j < c; j++) {

@@ -1,7 +1,8 @@
 // The 2-D inputs of the classic estimators and metrics (cluster/, manifold/, decomposition/,
 // metrics/, plot/): an array of rows, `{ data, shape: [n, d] }` over a flat array, or a 2-D tensor —
-// validated (rectangular, finite, non-empty) and copied into one row-major Float64Array, as
-// scikit-learn's check_array does before any algorithm runs.
+// validated (rectangular, finite, non-empty) into one row-major array, as scikit-learn's check_array
+// does before any algorithm runs: float32 data stays a Float32Array (a flat Float32Array is used
+// as it is, never written), anything else becomes a Float64Array.
 import { TesseraError, fail } from "../errors.js";
 import { Tensor } from "./tensor.js";
 import { fmt } from "./shape.js";
@@ -12,9 +13,9 @@ export type MatrixLike =
   | { data: ArrayLike<number>; shape: readonly [number, number] | readonly number[] }
   | Tensor;
 
-/** A validated matrix: n rows of d values, row-major. */
+/** A validated matrix: n rows of d values, row-major (read only). */
 export interface Matrix {
-  data: Float64Array;
+  data: Float64Array | Float32Array;
   n: number;
   d: number;
 }
@@ -36,12 +37,13 @@ function checkFinite(fn: string, arg: string, m: Matrix): void {
   }
 }
 
-/** Validates and copies a MatrixLike into a row-major Float64Array. */
+/** Validates a MatrixLike as one row-major array (copied unless it is a flat Float32Array). */
 export function toMatrix(fn: string, arg: string, x: unknown, options: MatrixOptions = {}): Matrix {
   let m: Matrix;
   if (x instanceof Tensor) {
     if (x.ndim !== 2) throw new TesseraError("E_SHAPE", `${fn}: ${arg}: expected a 2-d tensor [samples, features], received shape ${fmt(x.shape)}`);
-    m = { data: Float64Array.from(x.data()), n: x.shape[0], d: x.shape[1] };
+    const v = x.data();
+    m = { data: v instanceof Float32Array ? v : Float64Array.from(v), n: x.shape[0], d: x.shape[1] };
   } else if (Array.isArray(x)) {
     const n = x.length;
     if (n === 0) throw new TesseraError("E_VALUE", `${fn}: ${arg}: expected at least one sample, received an empty array`);
@@ -80,16 +82,19 @@ export function toMatrix(fn: string, arg: string, x: unknown, options: MatrixOpt
     if (flat.length !== n * d) {
       throw new TesseraError("E_SHAPE", `${fn}: ${arg}.data: expected ${n * d} values for shape ${fmt([n, d])}, received ${flat.length}`);
     }
-    const out = new Float64Array(n * d);
-    if (ArrayBuffer.isView(flat)) out.set(flat);
+    if (flat instanceof Float32Array || flat instanceof Float64Array) m = { data: flat, n, d };
     else {
-      for (let i = 0; i < out.length; i++) {
-        const v = flat[i];
-        if (typeof v !== "number") fail("E_TYPE", `${fn}: ${arg}.data[${i}]`, "a number", v);
-        out[i] = v;
+      const out = new Float64Array(n * d);
+      if (ArrayBuffer.isView(flat)) out.set(flat);
+      else {
+        for (let i = 0; i < out.length; i++) {
+          const v = flat[i];
+          if (typeof v !== "number") fail("E_TYPE", `${fn}: ${arg}.data[${i}]`, "a number", v);
+          out[i] = v;
+        }
       }
+      m = { data: out, n, d };
     }
-    m = { data: out, n, d };
   } else {
     return fail("E_TYPE", `${fn}: ${arg}`, "an array of rows, { data, shape: [n, d] } or a 2-d tensor", x);
   }

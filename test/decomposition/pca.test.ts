@@ -69,7 +69,24 @@ describe("PCA behaviour", () => {
     t.dispose();
   });
 
+  it("the randomized solver finds the leading components of a decaying spectrum", () => {
+    const c = fixture.cases.find((x: { name: string; nComponents: number | null; whiten: boolean }) => x.name === "tall" && x.nComponents === 2 && !x.whiten);
+    const p = new decomposition.PCA({ nComponents: 2, svdSolver: "randomized", seed: 0 }).fit(c.X);
+    expect(p.fittedSolver).toBe("randomized");
+    const comps = p.components.data();
+    const d = c.X[0].length;
+    for (let j = 0; j < 2; j++) {
+      expect(Math.abs(p.explainedVariance[j] - c.explainedVariance[j]) / c.explainedVariance[j]).toBeLessThan(1e-4);
+      let dot = 0;
+      for (let f = 0; f < d; f++) dot += comps[j * d + f] * c.components[j][f];
+      expect(dot).toBeGreaterThan(1 - 1e-4); // same direction and the same svd_flip sign
+    }
+    expect(Math.abs(p.explainedVarianceRatio[0] - c.explainedVarianceRatio[0])).toBeLessThan(1e-4);
+    expect(() => new decomposition.PCA({ nComponents: 0.5, svdSolver: "randomized" }).fit(c.X)).toThrow(expect.objectContaining({ code: "E_RANGE" }));
+  });
+
   it("rejects bad input with stable codes naming the argument", () => {
+    expect(() => new decomposition.PCA({ svdSolver: "arpack" as never })).toThrow(code("E_VALUE"));
     expect(() => new decomposition.PCA({ nComponents: -1 })).toThrow(code("E_RANGE"));
     expect(() => new decomposition.PCA({ nComponents: 1.5 })).toThrow(code("E_RANGE"));
     expect(() => new decomposition.PCA({ nComponents: "mle" as never })).toThrow(code("E_TYPE"));
