@@ -12,7 +12,7 @@ const REPEATS = Number(process.env.REPEATS ?? 4);
 const data = sklearnData("pca");
 const X = { data: data.x, shape: [data.n, data.d] };
 
-for (const [nc, ours, theirs] of [[2, "full", "auto"], [2, "randomized", "randomized"], [2, "full", "full"], ["all", "full", "full"]]) {
+for (const [nc, ourSolver, theirSolver] of [[2, "full", "auto"], [2, "randomized", "randomized"], [2, "full", "full"], ["all", "full", "full"]]) {
   const CASE = `20000x256 nc=${nc}`;
   for (const threads of [1, 2]) {
     setThreads(threads);
@@ -20,11 +20,11 @@ for (const [nc, ours, theirs] of [[2, "full", "auto"], [2, "randomized", "random
     let p;
     for (let r = 0; r < REPEATS; r++) {
       const t0 = performance.now();
-      p = new decomposition.PCA({ nComponents: nc === "all" ? undefined : nc, svdSolver: ours, seed: r }).fit(X);
+      p = new decomposition.PCA({ nComponents: nc === "all" ? undefined : nc, svdSolver: ourSolver, seed: r }).fit(X);
       seconds.push((performance.now() - t0) / 1000);
     }
     const ours = steadyMean(seconds);
-    const sk = sklearnRun("pca", data, threads, REPEATS, nc, theirs);
+    const sk = sklearnRun("pca", data, threads, REPEATS, nc, theirSolver);
     const theirs = steadyMean(sk.seconds);
     report(BENCH, CASE, `tessera ${threads}T (${p.fittedSolver})`, ours, "s");
     report(BENCH, CASE, `scikit-learn ${threads}T (${sk.solver})`, theirs, "s");
