@@ -2,13 +2,14 @@
 // its tiles until none remain. Each job kind's tile runner lives with its kernel family; this file
 // only dispatches on the kind, so adding a threaded kernel is one case here.
 
-import { Ctl, Job, JobKind } from "./abi";
+import { Ctl, Job, JobKind, Rnn } from "./abi";
 import { fetchAdd, loadAcquire } from "./parallel";
 import { gemmTiles } from "./matmul";
 import { kmeansTiles } from "./kmeans";
 import { covarianceTiles } from "./linalg";
 import { knnTiles } from "./neighbors";
 import { tsneTiles } from "./tsne";
+import { rnnBackwardTiles, rnnForwardTiles } from "./rnn";
 
 // Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
 export function runJob(job: usize, worker: i32): void {
@@ -18,6 +19,8 @@ export function runJob(job: usize, worker: i32): void {
   else if (kind == JobKind.covariance) covarianceTiles(job, worker);
   else if (kind == JobKind.knn) knnTiles(job, worker);
   else if (kind == JobKind.tsne) tsneTiles(job, worker);
+  else if (kind == Rnn.forwardJob) rnnForwardTiles(job, worker);
+  else if (kind == Rnn.backwardJob) rnnBackwardTiles(job, worker);
 }
 
 // ctl: the pool's control block (Ctl in abi.ts); worker: 0 for the caller, 1.. for pool workers.

@@ -14,3 +14,5 @@ export { Conv1d } from "./conv.js";
 export type { Conv1dModuleOptions } from "./conv.js";
 export { MSELoss, CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss } from "./loss.js";
 export * as init from "./init.js";
+export { RNN, LSTM, GRU } from "./rnn.js";
+export type { RNNOptions, SimpleRNNOptions } from "./rnn.js";

@@ -1,18 +1,47 @@
 // The CPU device: the Backend interface over one loaded WASM runtime (src/runtime/wasm.ts). A handle
 // is a byte address in the runtime's linear memory; each method is a thin call into the build's
 // kernels (assembly/), with shapes and strides passed through a small scratch block this backend
-// keeps (no allocation per call), and gemm sized, threaded and scratch-managed by ./gemm.ts.
+// keeps (no allocation per call), and gemm and the recurrent layers sized, threaded and
+// scratch-managed by ./gemm.ts and ./rnn.ts.
 import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, KMeansSession, KMeansSessionOptions, ReduceOp,
-  RmspropStepArgs, SgdStepArgs, TsneAffinities, TsneSession, TsneSessionOptions, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, KMeansSession, KMeansSessionOptions,
+  ReduceOp, RmspropStepArgs, RnnBackwardArgs, RnnForwardArgs, SgdStepArgs, TsneAffinities, TsneSession, TsneSessionOptions, UnaryOp,
 } from "../backend.js";
 import { gemm } from "./gemm.js";
 import { kmeansSession } from "./kmeans.js";
 import { centredProduct, symmetricEigen } from "./linalg.js";
+import { rnnBackward, rnnForward } from "./rnn.js";
 import { conditionalProbabilities, nearestNeighbors, tsneSession } from "./tsne.js";
+
+/**
+ * A batch of tabular TD episodes (assembly/qlearn.ts). Handles are byte addresses. transitions:
+ * nStates·nActions records of 4 elements {next: int32, done: int32, reward: float64 (two elements,
+ * never −0)}; q: float64 [nStates·nActions] (two elements per value), updated in place; rng: 4
+ * uint32 words of xoshiro128** state (in/out); returns: float64 [episodes]; steps, ended: int32
+ * [episodes]. 1 ≤ nActions ≤ 256, maxSteps ≥ 1.
+ */
+export interface TabularEpisodesArgs {
+  algorithm: "qlearning" | "sarsa";
+  transitions: Handle;
+  q: Handle;
+  nStates: number;
+  nActions: number;
+  start: number;
+  episodes: number;
+  maxSteps: number;
+  alpha: number;
+  gamma: number;
+  epsilon: number;
+  epsilonDecay: number;
+  minEpsilon: number;
+  rng: Handle;
+  returns: Handle;
+  steps: Handle;
+  ended: Handle;
+}
 
 export class CpuBackend implements Backend {
   readonly device = "cpu";
@@ -272,5 +301,56 @@ export class CpuBackend implements Backend {
 
   tsne(n: number, dims: number, p: TsneAffinities, options: TsneSessionOptions): TsneSession {
     return tsneSession(this.rt, n, dims, p, options);
+  }
+
+  // ---- attention: the gemm kernel for the products, assembly/attention.ts for the masked softmax ----
+  private attnGemm(a: Handle, b: Handle, c: Handle, m: number, n: number, k: number, batch: number, transA: boolean, transB: boolean): void {
+    this.gemm({ a, b, c, m, n, k, batch, strideA: m * k, strideB: k * n, strideC: m * n, transA, transB, bias: null, accumulate: false });
+  }
+
+  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
+    if (a.batch * a.tq === 0) return;
+    this.attnGemm(q, k, probs, a.tq, a.tk, a.d, a.batch, false, true);
+    this.ex.attentionSoftmaxRowsF32(probs as number, (keyMask ?? 0) as number, a.batch * a.tq, a.tq, a.tk, a.heads, a.scale, a.causal ? 1 : 0);
+    this.attnGemm(probs, v, out, a.tq, a.dv, a.tk, a.batch, false, false);
+  }
+
+  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
+    const { batch, tq, tk, d } = a;
+    if (batch === 0) return;
+    const dS = this.alloc(batch * tq * tk); // dProbs, then the score gradient in place
+    try {
+      this.attnGemm(dOut, v, dS, tq, tk, a.dv, batch, false, true);
+      this.ex.attentionSoftmaxBackwardRowsF32(probs as number, dS as number, batch * tq, tk, a.scale);
+      this.attnGemm(dS, k, dq, tq, d, tk, batch, false, false);
+      this.attnGemm(dS, q, dk, tk, d, tq, batch, true, false);
+      this.attnGemm(probs, dOut, dv, tk, a.dv, tq, batch, true, false);
+    } finally {
+      this.free(dS);
+    }
+  }
+
+  // ---- recurrent layers ----
+  rnnForward(args: RnnForwardArgs): void { rnnForward(args, this.rt); }
+  rnnBackward(args: RnnBackwardArgs): void { rnnBackward(args, this.rt); }
+
+  // ---- reinforcement learning (sequential, so CPU only: not part of the device interface) ----
+  /**
+   * Runs a batch of ε-greedy episodes; returns how many ended in a terminal step. The batch goes to
+   * the kernel in calls of 1, 2, 4, … episodes, each resuming from the Q table and generator words
+   * in memory with the ε the kernel would have reached (the results are those of one call): a
+   * first batch in a fresh process ran 1.5× slower per step as one call on a 64×64 maze, partly
+   * because V8 runs a WASM function's first call in its baseline tier to the end.
+   */
+  tabularEpisodes(a: TabularEpisodesArgs): number {
+    let ended = 0, eps = a.epsilon;
+    for (let done = 0, chunk = 1; done < a.episodes; done += chunk, chunk *= 2) {
+      chunk = Math.min(chunk, a.episodes - done);
+      ended += this.ex.tabularTdEpisodes(a.algorithm === "sarsa" ? 1 : 0, a.transitions as number, a.q as number,
+        a.nStates, a.nActions, a.start, chunk, a.maxSteps, a.alpha, a.gamma, eps, a.epsilonDecay, a.minEpsilon,
+        a.rng as number, (a.returns as number) + 8 * done, (a.steps as number) + 4 * done, (a.ended as number) + 4 * done);
+      for (let e = 0; e < chunk; e++) eps = Math.max(a.minEpsilon, eps * a.epsilonDecay);
+    }
+    return ended;
   }
 }
