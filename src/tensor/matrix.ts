@@ -42,6 +42,10 @@ export function toMatrix(fn: string, arg: string, x: unknown, options: MatrixOpt
   let m: Matrix;
   if (x instanceof Tensor) {
     if (x.ndim !== 2) throw new TesseraError("E_SHAPE", `${fn}: ${arg}: expected a 2-d tensor [samples, features], received shape ${fmt(x.shape)}`);
+    // The estimators run on the CPU whatever the default device; a GPU tensor cannot come back synchronously.
+    if (!x.backend.syncRead) {
+      throw new TesseraError("E_DEVICE", `${fn}: ${arg}: expected a tensor the host can read synchronously (cpu or auto device), received one on ${x.backend.label}; pass { data: await ${arg}.read(), shape: ${arg}.shape }`);
+    }
     const v = x.data();
     m = { data: v instanceof Float32Array ? v : Float64Array.from(v), n: x.shape[0], d: x.shape[1] };
   } else if (Array.isArray(x)) {
