@@ -136,9 +136,26 @@ export function distanceBlock(x0: usize, x1: usize, x2: usize, x3: usize, d: i32
   }
 }
 
-// Adds the f32 accumulators of the rows just seen into the chunk's f64 sums and counts, then clears them.
-function flush(acc: usize, cnt: usize, sums: usize, counts: usize, k: i32, d: i32): void {
+// The cluster sums of an update pass: each participant adds its rows into float32 accumulators in
+// its slice (k·d sums, then k counts, after the [4, kPad] distance block) and flushes them every
+// FLUSH_ROWS rows into the chunk's float64 sums and counts, so float32 never sums many rows.
+@inline function tileAccumulators(slice: usize, kPad: i32): usize {
+  return slice + (<usize>(4 * kPad) << 2);
+}
+
+// Zeroes the chunk's float64 sums and counts of `run` and the participant's accumulators.
+function clearSums(run: usize, chunk: i32, acc: usize, k: i32, d: i32): void {
+  memory.fill(ptr(run, KMeansRun.sums) + (<usize>chunk * k * d << 3), 0, <usize>(k * d) << 3);
+  memory.fill(ptr(run, KMeansRun.counts) + (<usize>chunk * k << 3), 0, <usize>k << 3);
+  memory.fill(acc, 0, <usize>(k * d + k) << 2);
+}
+
+// Adds the accumulators of the rows just seen into the chunk's float64 sums and counts, then clears them.
+function flush(run: usize, chunk: i32, acc: usize, k: i32, d: i32): void {
   const kd = k * d;
+  const cnt = acc + (<usize>kd << 2);
+  const sums = ptr(run, KMeansRun.sums) + (<usize>chunk * k * d << 3);
+  const counts = ptr(run, KMeansRun.counts) + (<usize>chunk * k << 3);
   for (let i = 0; i < kd; i++) {
     const p = <usize>i;
     store<f64>(sums + (p << 3), load<f64>(sums + (p << 3)) + <f64>load<f32>(acc + (p << 2)));
@@ -149,6 +166,20 @@ function flush(acc: usize, cnt: usize, sums: usize, counts: usize, k: i32, d: i3
     store<f64>(counts + (p << 3), load<f64>(counts + (p << 3)) + <f64>load<f32>(cnt + (p << 2)));
     store<f32>(cnt + (p << 2), 0);
   }
+}
+
+// Row x, the nth (from 1) of the tile, joins cluster `label`.
+@inline function addToCluster(run: usize, chunk: i32, acc: usize, x: usize, label: i32, nth: i32, k: i32, d: i32): void {
+  addRow(acc + <usize>label * (<usize>d << 2), x, d);
+  const c = acc + (<usize>(k * d + label) << 2);
+  store<f32>(c, load<f32>(c) + 1);
+  if ((nth & (FLUSH_ROWS - 1)) == 0) flush(run, chunk, acc, k, d);
+}
+
+// What a pass tile reports: the rows whose label changed and Σ‖x − c_label‖² (0 unless asked).
+@inline function tileResults(run: usize, chunk: i32, changed: i32, inertia: f64): void {
+  store<i32>(ptr(run, KMeansRun.changed) + (<usize>chunk << 2), changed);
+  store<f64>(ptr(run, KMeansRun.inertia) + (<usize>chunk << 3), inertia);
 }
 
 // ---- tiles ----
@@ -169,15 +200,8 @@ function assignTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice:
   const update = (flags & KMeansFlag.update) != 0;
   const withInertia = (flags & KMeansFlag.inertia) != 0;
   const block = slice;
-  const acc = slice + (<usize>(4 * kPad) << 2);
-  const cnt = acc + (<usize>(k * d) << 2);
-  const sums = ptr(run, KMeansRun.sums) + (<usize>chunk * k * d << 3);
-  const counts = ptr(run, KMeansRun.counts) + (<usize>chunk * k << 3);
-  if (update) {
-    memory.fill(sums, 0, <usize>(k * d) << 3);
-    memory.fill(counts, 0, <usize>k << 3);
-    memory.fill(acc, 0, <usize>(k * d + k) << 2);
-  }
+  const acc = tileAccumulators(slice, kPad);
+  if (update) clearSums(run, chunk, acc, k, d);
   let changed = 0;
   let inertia: f64 = 0;
   for (let i = i0; i < i1; i += 4) {
@@ -193,17 +217,12 @@ function assignTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice:
       if (load<i32>(lp) != best) changed++;
       store<i32>(lp, best);
       const xr = x0 + <usize>r * rowBytes;
-      if (update) {
-        addRow(acc + <usize>best * rowBytes, xr, d);
-        store<f32>(cnt + (<usize>best << 2), load<f32>(cnt + (<usize>best << 2)) + 1);
-        if (((row - i0 + 1) & (FLUSH_ROWS - 1)) == 0) flush(acc, cnt, sums, counts, k, d);
-      }
+      if (update) addToCluster(run, chunk, acc, xr, best, row - i0 + 1, k, d);
       if (withInertia) inertia += sqDist64(xr, centres + <usize>best * rowBytes, d);
     }
   }
-  if (update) flush(acc, cnt, sums, counts, k, d);
-  store<i32>(ptr(run, KMeansRun.changed) + (<usize>chunk << 2), changed);
-  store<f64>(ptr(run, KMeansRun.inertia) + (<usize>chunk << 3), inertia);
+  if (update) flush(run, chunk, acc, k, d);
+  tileResults(run, chunk, changed, inertia);
 }
 
 // Elkan's bounds from scratch (sklearn init_bounds_dense): distances to the centres in order,
@@ -263,15 +282,8 @@ function elkanTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice: 
   const shift = ptr(run, KMeansRun.shift);
   const update = (flags & KMeansFlag.update) != 0;
   const withInertia = (flags & KMeansFlag.inertia) != 0;
-  const acc = slice + (<usize>(4 * kPad) << 2);
-  const cnt = acc + (<usize>(k * d) << 2);
-  const sums = ptr(run, KMeansRun.sums) + (<usize>chunk * k * d << 3);
-  const counts = ptr(run, KMeansRun.counts) + (<usize>chunk * k << 3);
-  if (update) {
-    memory.fill(sums, 0, <usize>(k * d) << 3);
-    memory.fill(counts, 0, <usize>k << 3);
-    memory.fill(acc, 0, <usize>(k * d + k) << 2);
-  }
+  const acc = tileAccumulators(slice, kPad);
+  if (update) clearSums(run, chunk, acc, k, d);
   let changed = 0;
   let inertia: f64 = 0;
   for (let i = i0; i < i1; i++) {
@@ -309,16 +321,11 @@ function elkanTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice: 
     if (label != start) changed++;
     store<i32>(lp, label);
     store<f32>(upper + (<usize>i << 2), ub);
-    if (update) {
-      addRow(acc + <usize>label * rowBytes, xi, d);
-      store<f32>(cnt + (<usize>label << 2), load<f32>(cnt + (<usize>label << 2)) + 1);
-      if (((i - i0 + 1) & (FLUSH_ROWS - 1)) == 0) flush(acc, cnt, sums, counts, k, d);
-    }
+    if (update) addToCluster(run, chunk, acc, xi, label, i - i0 + 1, k, d);
     if (withInertia) inertia += sqDist64(xi, centres + <usize>label * rowBytes, d);
   }
-  if (update) flush(acc, cnt, sums, counts, k, d);
-  store<i32>(ptr(run, KMeansRun.changed) + (<usize>chunk << 2), changed);
-  store<f64>(ptr(run, KMeansRun.inertia) + (<usize>chunk << 3), inertia);
+  if (update) flush(run, chunk, acc, k, d);
+  tileResults(run, chunk, changed, inertia);
 }
 
 // k-means++ trials (sklearn _kmeans_plusplus): trials[t, i] = min(closest[i], ‖x_i − cand_t‖²) with
