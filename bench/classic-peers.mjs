@@ -7,6 +7,7 @@ import { existsSync, readFileSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { pathToFileURL } from "node:url";
+import { report } from "./harness.mjs";
 
 const PYTHON = process.env.SKLEARN_PYTHON ?? "/usr/bin/python3";
 const SCRIPT = new URL("./sklearn_peer.py", import.meta.url).pathname;
@@ -49,4 +50,23 @@ export async function loadPeer(name) {
 export function steadyMean(values) {
   const v = values.length > 1 ? values.slice(1) : values;
   return v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+/** Runs fn, returning its result with the wall-clock and process CPU seconds (all threads, as Python's time.process_time). */
+export function timed(fn) {
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  const result = fn();
+  const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  return { result, seconds, cpuSeconds: (c.user + c.system) / 1e6 };
+}
+
+/**
+ * One thread's CPU seconds, tessera's and scikit-learn's, and their ratio peer/tessera (higher: tessera
+ * faster): on a shared machine CPU time is the steadier measure of one thread's work than wall time.
+ */
+export function reportCpu(bench, testCase, ours, theirs) {
+  report(bench, testCase, "tessera 1T cpu", ours, "s");
+  report(bench, testCase, "scikit-learn 1T cpu", theirs, "s");
+  report(bench, testCase, "scikit-learn/tessera 1T cpu", theirs / ours, "x");
 }

@@ -5,7 +5,7 @@
 // per fit (lower is better), mean over repeats after one warm-up; ratios are in the same run.
 import { cluster, setThreads } from "../dist/index.js";
 import { report, jsonMode } from "./harness.mjs";
-import { loadPeer, sklearnData, sklearnRun, steadyMean } from "./classic-peers.mjs";
+import { loadPeer, reportCpu, sklearnData, sklearnRun, steadyMean, timed } from "./classic-peers.mjs";
 
 const BENCH = "kmeans";
 const CASE = "20000x32 k16 n10";
@@ -15,14 +15,15 @@ const X = { data: data.x, shape: [data.n, data.d] };
 
 function tessera(threads, algorithm = "lloyd") {
   setThreads(threads);
-  const seconds = [];
+  const seconds = [], cpuSeconds = [];
   let km;
   for (let r = 0; r < REPEATS; r++) {
-    const t0 = performance.now();
-    km = new cluster.KMeans({ nClusters: 16, init: "k-means++", nInit: 10, seed: r, algorithm }).fit(X);
-    seconds.push((performance.now() - t0) / 1000);
+    const t = timed(() => new cluster.KMeans({ nClusters: 16, init: "k-means++", nInit: 10, seed: r, algorithm }).fit(X));
+    km = t.result;
+    seconds.push(t.seconds);
+    cpuSeconds.push(t.cpuSeconds);
   }
-  return { seconds: steadyMean(seconds), inertia: km.inertia };
+  return { seconds: steadyMean(seconds), cpuSeconds: steadyMean(cpuSeconds), inertia: km.inertia };
 }
 
 const results = {};
@@ -35,6 +36,7 @@ for (const threads of [1, 2]) {
   report(BENCH, CASE, `inertia tessera ${threads}T`, ours.inertia, "");
   report(BENCH, CASE, `inertia scikit-learn ${threads}T`, sk.inertia, "");
   report(BENCH, CASE, `scikit-learn/tessera ${threads}T`, results[threads].sk.seconds / ours.seconds, "x");
+  if (threads === 1) reportCpu(BENCH, CASE, ours.cpuSeconds, steadyMean(sk.cpuSeconds));
 }
 const elkan = tessera(1, "elkan");
 report(BENCH, CASE, "tessera elkan 1T", elkan.seconds, "s");
@@ -55,5 +57,5 @@ if (mlKMeans && !process.argv.includes("--no-ml-kmeans")) {
   report(BENCH, CASE, "inertia ml-kmeans", best, "");
   report(BENCH, CASE, "ml-kmeans/tessera 1T", seconds / results[1].ours.seconds, "x");
 } else if (!jsonMode) {
-  console.log("(ml-kmeans not installed: npm i --prefix /tmp/peers ml-kmeans, or set PEERS_DIR)");
+  console.log(mlKMeans ? "(ml-kmeans skipped: --no-ml-kmeans)" : "(ml-kmeans not installed: npm i --prefix /tmp/peers ml-kmeans, or set PEERS_DIR)");
 }

@@ -5,7 +5,7 @@
 // warm-up; the relative difference of the first explained variance shows what "randomized" costs.
 import { decomposition, setThreads } from "../dist/index.js";
 import { report } from "./harness.mjs";
-import { sklearnData, sklearnRun, steadyMean } from "./classic-peers.mjs";
+import { reportCpu, sklearnData, sklearnRun, steadyMean, timed } from "./classic-peers.mjs";
 
 const BENCH = "pca";
 const REPEATS = Number(process.env.REPEATS ?? 4);
@@ -16,12 +16,13 @@ for (const [nc, ourSolver, theirSolver] of [[2, "full", "auto"], [2, "randomized
   const CASE = `20000x256 nc=${nc}`;
   for (const threads of [1, 2]) {
     setThreads(threads);
-    const seconds = [];
+    const seconds = [], cpuSeconds = [];
     let p;
     for (let r = 0; r < REPEATS; r++) {
-      const t0 = performance.now();
-      p = new decomposition.PCA({ nComponents: nc === "all" ? undefined : nc, svdSolver: ourSolver, seed: r }).fit(X);
-      seconds.push((performance.now() - t0) / 1000);
+      const t = timed(() => new decomposition.PCA({ nComponents: nc === "all" ? undefined : nc, svdSolver: ourSolver, seed: r }).fit(X));
+      p = t.result;
+      seconds.push(t.seconds);
+      cpuSeconds.push(t.cpuSeconds);
     }
     const ours = steadyMean(seconds);
     const sk = sklearnRun("pca", data, threads, REPEATS, nc, theirSolver);
@@ -30,5 +31,6 @@ for (const [nc, ourSolver, theirSolver] of [[2, "full", "auto"], [2, "randomized
     report(BENCH, CASE, `scikit-learn ${threads}T (${sk.solver})`, theirs, "s");
     report(BENCH, CASE, `explained variance[0] rel. diff ${threads}T`, Math.abs(p.explainedVariance[0] - sk.explainedVariance0) / sk.explainedVariance0, "");
     report(BENCH, CASE, `scikit-learn/tessera ${threads}T`, theirs / ours, "x");
+    if (threads === 1) reportCpu(BENCH, CASE, steadyMean(cpuSeconds), steadyMean(sk.cpuSeconds));
   }
 }

@@ -5,7 +5,7 @@
 // tsne-js 1.0.3 (exact, its own defaults) only with --tsne-js (it takes minutes). Seconds per fit.
 import { manifold, metrics, setThreads } from "../dist/index.js";
 import { report, jsonMode } from "./harness.mjs";
-import { loadPeer, sklearnData, sklearnRun } from "./classic-peers.mjs";
+import { loadPeer, reportCpu, sklearnData, sklearnRun, timed } from "./classic-peers.mjs";
 
 const BENCH = "tsne";
 const CASE = "2000x50 bh";
@@ -14,10 +14,8 @@ const X = { data: data.x, shape: [data.n, data.d] };
 
 for (const threads of [1, 2]) {
   setThreads(threads);
-  const t0 = performance.now();
   const t = new manifold.TSNE({ nComponents: 2, perplexity: 30, init: "pca", seed: 0 });
-  const E = t.fitTransform(X);
-  const seconds = (performance.now() - t0) / 1000;
+  const { result: E, seconds, cpuSeconds } = timed(() => t.fitTransform(X));
   const trust = metrics.trustworthiness(X, E, { nNeighbors: 10 });
   const sk = sklearnRun("tsne", data, threads, 1, "barnes_hut");
   report(BENCH, CASE, `tessera ${threads}T`, seconds, "s");
@@ -27,6 +25,7 @@ for (const threads of [1, 2]) {
   report(BENCH, CASE, `trustworthiness tessera ${threads}T`, trust, "");
   report(BENCH, CASE, `trustworthiness scikit-learn ${threads}T`, sk.trustworthiness, "");
   report(BENCH, CASE, `tessera/scikit-learn ${threads}T`, seconds / sk.seconds[0], "x");
+  if (threads === 1) reportCpu(BENCH, CASE, cpuSeconds, sk.cpuSeconds[0]);
 }
 
 if (process.argv.includes("--tsne-js")) {
