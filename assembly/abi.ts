@@ -64,6 +64,9 @@ export namespace JobKind {
   export const knn: i32 = 3;
   export const tsne: i32 = 4;
   export const covariance: i32 = 5;
+  export const word2vec: i32 = 8;
+  export const glove: i32 = 9;
+  export const vectorSearch: i32 = 10;
 }
 
 // What one tile of a k-means job does (kmeans.ts).
@@ -216,6 +219,92 @@ export namespace CovarianceJob {
   export const blocks: i32 = 144; // column blocks of CovarianceJob.block columns
   export const block: i32 = 148;
   export const bytes: i32 = 192;
+
+// A word2vec training job (w2v.ts): the Job header, then these fields (byte offsets; pointers are
+// u32 byte addresses). Job tile t trains corpus tile tileFirst + t of the current epoch; a corpus
+// tile is a batch of whole sentences of at most ~10 000 raw words (gensim's job).
+export namespace W2vJob {
+  export const ids: i32 = 128; // i32 [tokens] the corpus as word ids, in-vocabulary words only
+  export const sentStart: i32 = 132; // i32 [sentences + 1] where each sentence starts in ids
+  export const tileStart: i32 = 136; // i32 [tiles + 1] first sentence of each corpus tile
+  export const tileAlpha: i32 = 140; // f32 [tiles] learning rate of each tile this epoch
+  export const tileFirst: i32 = 144;
+  export const syn0: i32 = 148; // f32 [rows, dim] input vectors: words, then n-gram buckets
+  export const syn1: i32 = 152; // f32 [vocab, dim] output vectors (syn1neg)
+  export const cumTable: i32 = 156; // u32 [vocab] gensim's cumulative unigram^ns_exponent table
+  export const guide: i32 = 160; // i32 [guideSize + 1] first cumTable entry of each slice of the domain
+  export const guideShift: i32 = 164;
+  export const sampleInt: i32 = 168; // u32 [vocab] keep a word when a 32-bit draw is <= this; 0 ptr: no subsampling
+  export const expTable: i32 = 172; // f32 [expTableSize] sigmoid, then f32 [expTableSize] log(sigmoid)
+  export const subStart: i32 = 176; // i32 [vocab + 1] into subRows; 0 ptr: a word's input is its own row
+  export const subRows: i32 = 180; // i32 rows of syn0 that make each word's input (the word, its n-grams)
+  export const vocab: i32 = 184;
+  export const dim: i32 = 188;
+  export const window: i32 = 192;
+  export const negative: i32 = 196;
+  export const sg: i32 = 200; // 1 skip-gram, 0 CBOW
+  export const cbowMean: i32 = 204;
+  export const shrink: i32 = 208; // 1: each position draws a reduced window in [1, window]
+  export const epoch: i32 = 212;
+  export const seedLo: i32 = 216;
+  export const seedHi: i32 = 220;
+  export const scratch: i32 = 224; // per-participant scratch, scratchBytes each
+  export const scratchBytes: i32 = 228;
+  export const tileLoss: i32 = 232; // f64 [tiles] sum of -log σ over the predictions made
+  export const tilePreds: i32 = 236; // f64 [tiles] predictions that entered the loss
+  export const tileWords: i32 = 240; // i32 [tiles] words left after subsampling
+  export const bytes: i32 = 256;
+}
+
+// A GloVe epoch (glove.ts): AdaGrad over co-occurrence records; tile t is records
+// [t·chunk, min((t+1)·chunk, records)).
+export namespace GloveJob {
+  export const rows: i32 = 128; // i32 [records] word of each record
+  export const cols: i32 = 132; // i32 [records] context word
+  export const logX: i32 = 136; // f32 [records] log of the weighted count
+  export const weight: i32 = 140; // f32 [records] min(1, (x / xMax)^alpha)
+  export const records: i32 = 144;
+  export const chunk: i32 = 148;
+  export const w: i32 = 152; // f32 [vocab, dim] word vectors
+  export const c: i32 = 156; // f32 [vocab, dim] context vectors
+  export const bw: i32 = 160; // f32 [vocab] word biases
+  export const bc: i32 = 164; // f32 [vocab] context biases
+  export const gw: i32 = 168; // AdaGrad sums of squared gradients, shaped like w, c, bw, bc (start at 1)
+  export const gc: i32 = 172;
+  export const gbw: i32 = 176;
+  export const gbc: i32 = 180;
+  export const dim: i32 = 184;
+  export const learningRate: i32 = 188; // f32
+  export const tileLoss: i32 = 192; // f64 [tiles] sum of ½·f(x)·(w·c + b + b~ − log x)²
+  export const bytes: i32 = 256;
+}
+
+// Exact top-k search over a flat matrix (vector-index.ts). Tiles are (query block, row chunk)
+// pairs: tile t works on queries of block t / chunks, rows of chunk t % chunks, and leaves its
+// k best (score desc, row asc) sorted in its slot of outScores / outRows.
+export namespace SearchJob {
+  export const base: i32 = 128; // f32 [rows, dimPad] stored vectors, zero-padded to dimPad
+  export const invNorm: i32 = 132; // f32 [rows] 1/‖x‖ (0 for a zero vector): cosine only
+  export const rows: i32 = 136; // rows searched (a prefix of the stored ones)
+  export const dimPad: i32 = 140; // a multiple of 4
+  export const queries: i32 = 144; // f32 [nq, dimPad] (unit length for cosine)
+  export const nq: i32 = 148;
+  export const k: i32 = 152;
+  export const metric: i32 = 156; // a Metric
+  export const queryBlock: i32 = 160; // queries per tile
+  export const chunks: i32 = 164; // row chunks
+  export const chunkRows: i32 = 168; // rows per chunk (the last may have fewer)
+  export const outScores: i32 = 172; // f32 [chunks, nq, k] (l2: squared distances, ascending)
+  export const outRows: i32 = 176; // i32 [chunks, nq, k], -1 where fewer than k rows qualify
+  export const scratch: i32 = 180; // per-participant scratch, vectorSearchScratchBytes() each
+  export const bytes: i32 = 192;
+}
+
+// Scores of vector-index.ts: larger is better for ip and cosine, smaller for l2 (squared distance).
+export namespace Metric {
+  export const ip: i32 = 0;
+  export const cosine: i32 = 1;
+  export const l2: i32 = 2;
 }
 
 // BPE training state (bpe-train.ts): i32 fields at these byte offsets, written by the caller

@@ -10,6 +10,9 @@ import { covarianceTiles } from "./linalg";
 import { knnTiles } from "./neighbors";
 import { tsneTiles } from "./tsne";
 import { rnnBackwardTiles, rnnForwardTiles } from "./rnn";
+import { word2vecTiles } from "./w2v";
+import { gloveTiles } from "./glove";
+import { vectorSearchTiles } from "./vector-index";
 
 // Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
 export function runJob(job: usize, worker: i32): void {
@@ -21,6 +24,9 @@ export function runJob(job: usize, worker: i32): void {
   else if (kind == JobKind.tsne) tsneTiles(job, worker);
   else if (kind == Rnn.forwardJob) rnnForwardTiles(job, worker);
   else if (kind == Rnn.backwardJob) rnnBackwardTiles(job, worker);
+  else if (kind == JobKind.word2vec) word2vecTiles(job, worker);
+  else if (kind == JobKind.glove) gloveTiles(job, worker);
+  else if (kind == JobKind.vectorSearch) vectorSearchTiles(job, worker);
 }
 
 // ctl: the pool's control block (Ctl in abi.ts); worker: 0 for the caller, 1.. for pool workers.

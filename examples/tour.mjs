@@ -5,15 +5,16 @@ import * as ts from "../dist/index.js";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
 const section = (title) => console.log(`\n== ${title} ==`);
+const runExample = (file) => execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL(file, import.meta.url).pathname], { stdio: "inherit" });
 
 section("runtime");
 console.log(info());
 
 section("backprop by hand (notes 003)");
-execFileSync(process.execPath, [new URL("./backprop.mjs", import.meta.url).pathname], { stdio: "inherit" });
+runExample("./backprop.mjs");
 
 section("tokenizers: BPE of the notes (001), then byte-level BPE on Genesis 1-3 (shipped)");
-execFileSync(process.execPath, [new URL("./bpe.mjs", import.meta.url).pathname], { stdio: "inherit" });
+runExample("./bpe.mjs");
 
 section("matmul throughput");
 for (const n of [128, 256, 512]) {
@@ -59,6 +60,15 @@ for (let epoch = 0; epoch <= 1000; epoch++) {
   }
 }
 
+section("nn: the notes' sentiment classifier (002): vocabulary, padded ids, Embedding + MLP, Adam, fit(), safetensors");
+runExample("./sentiment.mjs");
+
+section("recurrent layers (002): nn.RNN sentiment and LSTM(10, 50) + Linear(50, 2) on fused WASM kernels, Adam");
+runExample("./rnn-classifier.mjs");
+
+section("optimizers of the notes (003): GD, momentum, AdaGrad, RMSProp, Adam on the same toy problem");
+runExample("./optimizers.mjs");
+
 section("memory");
 console.log(memory());
 
@@ -94,4 +104,19 @@ section("classic ML: KMeans, PCA and t-SNE on three blobs (notes 000 / 002; more
     `PCA: explained variance ratio ${Array.from(pca.explainedVarianceRatio, (r) => r.toFixed(3)).join(", ")}; ` +
     `t-SNE: KL ${tsne.klDivergence.toFixed(3)}, trustworthiness ${ts.metrics.trustworthiness(X, E).toFixed(3)} — ${ms.toFixed(0)} ms in all`);
   console.log(`plot.scatterSvg(embedding, { labels }) → an SVG of ${ts.plot.scatterSvg(E, { labels: km.labels }).length} characters`);
+}
+
+section("word vectors: skip-gram learns king − man + woman ≈ queen on a generated corpus (more in examples/word-vectors.mjs)");
+{
+  const [people, rank, gender] = [[["king", "queen"], ["man", "woman"]], [["throne", "crown", "palace"], ["work", "street", "town"]], [["he", "his", "him"], ["she", "her", "hers"]]];
+  let s = 3;
+  const rand = (n) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const corpus = Array.from({ length: 3000 }, () => {
+    const r = rand(2), g = rand(2);
+    return [rank[r][rand(3)], gender[g][rand(3)], people[r][g], rank[r][rand(3)], gender[g][rand(3)]];
+  });
+  const t0 = performance.now();
+  const m = ts.embeddings.Word2Vec.train(corpus, { sg: 1, vectorSize: 16, window: 2, minCount: 1, epochs: 10, seed: 1, progress: false });
+  const [[word, score]] = m.wv.mostSimilar({ positive: ["woman", "king"], negative: ["man"], topn: 1 });
+  console.log(`${m.corpusWords * 10} words in ${(performance.now() - t0).toFixed(0)} ms; king − man + woman ≈ ${word} (cosine ${score.toFixed(3)})`);
 }

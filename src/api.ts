@@ -25,5 +25,6 @@ export * as manifold from "./manifold/index.js";
 export * as plot from "./plot/index.js";
 export * as rl from "./rl/index.js";
 export * as reasoning from "./reasoning/index.js";
+export * as embeddings from "./embeddings/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";

@@ -12,6 +12,8 @@ export interface ProgressState {
   loss: number | null;
   /** Seconds since the epoch started. */
   elapsed: number;
+  /** What `batch` counts, for the rate ("steps" unless given: word2vec counts "words"). */
+  unit?: string;
 }
 
 /** 0:07, 1:05, 1:02:03; "?" when unknown. */
@@ -31,10 +33,10 @@ export function formatLoss(v: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(3) : v.toFixed(4);
 }
 
-function formatRate(stepsPerSecond: number): string {
-  if (!Number.isFinite(stepsPerSecond) || stepsPerSecond <= 0) return "? steps/s";
-  if (stepsPerSecond < 1) return `${(1 / stepsPerSecond).toFixed(2)} s/step`;
-  return `${stepsPerSecond >= 100 ? stepsPerSecond.toFixed(0) : stepsPerSecond >= 10 ? stepsPerSecond.toFixed(1) : stepsPerSecond.toFixed(2)} steps/s`;
+function formatRate(stepsPerSecond: number, unit = "steps"): string {
+  if (!Number.isFinite(stepsPerSecond) || stepsPerSecond <= 0) return `? ${unit}/s`;
+  if (stepsPerSecond < 1) return `${(1 / stepsPerSecond).toFixed(2)} s/${unit.replace(/s$/, "")}`;
+  return `${stepsPerSecond >= 100 ? stepsPerSecond.toFixed(0) : stepsPerSecond >= 10 ? stepsPerSecond.toFixed(1) : stepsPerSecond.toFixed(2)} ${unit}/s`;
 }
 
 function bar(done: number, total: number, width: number): string {
@@ -52,7 +54,7 @@ export function formatProgress(s: ProgressState, columns = 100): string {
   const head = `Epoch ${s.epoch}/${s.epochs} ${s.batch}/${s.batches ?? "?"}`;
   const tail: string[] = [];
   if (s.loss !== null) tail.push(`loss ${formatLoss(s.loss)}`);
-  if (s.batch > 0) tail.push(formatRate(rate));
+  if (s.batch > 0) tail.push(formatRate(rate, s.unit));
   if (s.batches !== null && s.batch > 0) tail.push(`ETA ${formatDuration((s.batches - s.batch) / rate)}`);
   const rest = tail.join("  ");
   const room = columns - head.length - rest.length - 4;

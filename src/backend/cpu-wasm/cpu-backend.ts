@@ -15,6 +15,10 @@ import { kmeansSession } from "./kmeans.js";
 import { centredProduct, symmetricEigen } from "./linalg.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
 import { conditionalProbabilities, nearestNeighbors, tsneSession } from "./tsne.js";
+import {
+  gloveEpoch, vectorInvNorms, vectorScoresAll, vectorSearch, word2vecExpTable, word2vecTiles,
+  type GloveEpochArgs, type SearchMetric, type VectorSearchArgs, type Word2vecTilesArgs,
+} from "./embeddings.js";
 
 /**
  * A batch of tabular TD episodes (assembly/qlearn.ts). Handles are byte addresses. transitions:
@@ -353,4 +357,21 @@ export class CpuBackend implements Backend {
     }
     return ended;
   }
+
+  // ---- word vectors and flat search (Hogwild training and exact search over buffers these own in
+  // WASM memory: CPU only, not part of the device interface; see ./embeddings.ts) ----
+  /** Trains a slice of one epoch's corpus tiles (assembly/w2v.ts). */
+  word2vecTiles(a: Word2vecTilesArgs): void { word2vecTiles(a, this.rt); }
+  /** Writes gensim's sigmoid and log-sigmoid tables (2000 float32) at `table`. */
+  word2vecExpTable(table: Handle): void { word2vecExpTable(table, this.rt); }
+  /** One GloVe AdaGrad epoch over co-occurrence records (assembly/glove.ts). */
+  gloveEpoch(a: GloveEpochArgs): void { gloveEpoch(a, this.rt); }
+  /** Exact top-k of a batch of queries (assembly/vector-index.ts). */
+  vectorSearch(a: VectorSearchArgs): void { vectorSearch(a, this.rt); }
+  /** Scores of one query against every row, unsorted. */
+  vectorScoresAll(base: Handle, invNorm: Handle, rows: number, dimPad: number, query: Handle, metric: SearchMetric, out: Handle): void {
+    vectorScoresAll(base, invNorm, rows, dimPad, query, metric, out, this.rt);
+  }
+  /** Inverse row norms (0 for zero rows). */
+  vectorInvNorms(base: Handle, rows: number, dimPad: number, invNorm: Handle): void { vectorInvNorms(base, rows, dimPad, invNorm, this.rt); }
 }
