@@ -219,6 +219,7 @@ export namespace CovarianceJob {
   export const blocks: i32 = 144; // column blocks of CovarianceJob.block columns
   export const block: i32 = 148;
   export const bytes: i32 = 192;
+}
 
 // A word2vec training job (w2v.ts): the Job header, then these fields (byte offsets; pointers are
 // u32 byte addresses). Job tile t trains corpus tile tileFirst + t of the current epoch; a corpus
