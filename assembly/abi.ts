@@ -60,9 +60,165 @@ export namespace Job {
 // What jobs.ts join() dispatches on.
 export namespace JobKind {
   export const gemm: i32 = 1;
+  export const kmeans: i32 = 2;
+  export const knn: i32 = 3;
+  export const tsne: i32 = 4;
+  export const covariance: i32 = 5;
   export const word2vec: i32 = 8;
   export const glove: i32 = 9;
   export const vectorSearch: i32 = 10;
+}
+
+// What one tile of a k-means job does (kmeans.ts).
+export namespace KMeansPhase {
+  export const assign: i32 = 0; // label each row by its nearest centre (Lloyd)
+  export const elkanInit: i32 = 1; // Elkan's bounds from scratch (sklearn init_bounds_dense)
+  export const elkan: i32 = 2; // one Elkan pass: exact distances only where the bounds fail
+  export const seed: i32 = 3; // k-means++: distances to the candidate centres, min'd with the closest so far
+  export const distances: i32 = 4; // euclidean distance of each row to every centre (transform)
+}
+
+// Bits of KMeansJob.flags for the assign and Elkan phases.
+export namespace KMeansFlag {
+  export const update: i32 = 1; // per-chunk sums and counts of the rows of each cluster
+  export const inertia: i32 = 2; // per-chunk Σ‖x − c_label‖², by direct differences
+}
+
+// A k-means job record: the Job header, then these fields (byte offsets). Tiles are (run, chunk)
+// pairs: tile t works on run t / nChunks, rows of chunk t % nChunks.
+export namespace KMeansJob {
+  export const phase: i32 = 128;
+  export const flags: i32 = 132;
+  export const x: i32 = 136; // f32 [n, d] row-major
+  export const xNorm: i32 = 140; // f32 [n] squared row norms
+  export const n: i32 = 144;
+  export const d: i32 = 148;
+  export const k: i32 = 152; // centres of a run (seed phase: candidates)
+  export const kPad: i32 = 156; // k rounded up to a multiple of 8 (one packed panel)
+  export const chunkRows: i32 = 160; // rows per chunk, a multiple of 256
+  export const nChunks: i32 = 164;
+  export const runs: i32 = 168; // u32 [nRuns] addresses of KMeansRun records
+  export const nRuns: i32 = 172;
+  export const slices: i32 = 176; // per-participant scratch, sliceBytes each
+  export const sliceBytes: i32 = 180;
+  export const bytes: i32 = 192;
+}
+
+// One centre set (a k-means restart) of a k-means job: addresses of its buffers (byte offsets).
+export namespace KMeansRun {
+  export const centres: i32 = 0; // f32 [k, d] row-major
+  export const packed: i32 = 4; // f32 [kPad / 8][d][8]: centres in panels of 8 (seed phase: candidates)
+  export const norms: i32 = 8; // f32 [kPad] squared norms of the packed centres, +Infinity past k
+  export const labels: i32 = 12; // i32 [n]
+  export const sums: i32 = 16; // f64 [nChunks, k, d] per-chunk sums of rows by cluster
+  export const counts: i32 = 20; // f64 [nChunks, k] per-chunk rows by cluster
+  export const inertia: i32 = 24; // f64 [nChunks] per-chunk inertia
+  export const changed: i32 = 28; // i32 [nChunks] rows whose label changed
+  export const upper: i32 = 32; // Elkan: f32 [n] upper bound on the distance to the own centre
+  export const lower: i32 = 36; // Elkan: f32 [n, k] lower bounds on the distances to every centre
+  export const halfDist: i32 = 40; // Elkan: f32 [k, k] half the distances between centres
+  export const nextCentre: i32 = 44; // Elkan: f32 [k] half the distance to the nearest other centre
+  export const shift: i32 = 48; // Elkan: f32 [k] centre moves the next pass applies to the bounds
+  export const closest: i32 = 52; // seed: f32 [n] squared distance to the nearest chosen centre
+  export const trials: i32 = 56; // seed: f32 [nTrials, n] min(closest, squared distance to candidate)
+  export const pot: i32 = 60; // seed: f64 [nChunks, nTrials] per-chunk Σ of trials
+  export const commit: i32 = 64; // seed: the trial that becomes `closest` before the pass, -1 none
+  export const out: i32 = 68; // distances: f32 [n, k]
+  export const bytes: i32 = 128;
+}
+
+// A k-nearest-neighbours job record (neighbors.ts): every row of x against every other, brute force.
+// Tiles are chunks of query rows.
+export namespace KnnJob {
+  export const x: i32 = 128; // f32 [n, d]
+  export const xNorm: i32 = 132; // f32 [n] squared norms
+  export const packed: i32 = 136; // f32 [nPad / 8][d][8]: the rows in panels of 8 (kmeans.ts layout)
+  export const norms: i32 = 140; // f32 [nPad], +Infinity past n
+  export const n: i32 = 144;
+  export const d: i32 = 148;
+  export const nPad: i32 = 152;
+  export const k: i32 = 156;
+  export const indices: i32 = 160; // i32 [n, k] out: neighbours by increasing distance
+  export const distances: i32 = 164; // f32 [n, k] out: their squared distances
+  export const chunkRows: i32 = 168;
+  export const slices: i32 = 172;
+  export const sliceBytes: i32 = 176;
+  export const bytes: i32 = 192;
+}
+
+// What one tile (a chunk of rows) of a t-SNE job does (tsne.ts).
+export namespace TsnePhase {
+  export const perplexity: i32 = 0; // conditional P of each row by the binary search on its σ
+  export const barnesHut: i32 = 1; // repulsion from the space-partitioning tree, attraction from sparse P
+  export const exactSum: i32 = 2; // Σ_j of the Student-t kernel of each row (the normaliser Z)
+  export const exactGrad: i32 = 3; // gradient and KL terms from dense P, given Z
+}
+
+// A t-SNE job record: the Job header, then these fields (byte offsets).
+export namespace TsneJob {
+  export const phase: i32 = 128;
+  export const n: i32 = 132;
+  export const dims: i32 = 136; // embedding dimensions (1..3 for Barnes–Hut)
+  export const chunkRows: i32 = 140;
+  export const nChunks: i32 = 144;
+  export const y: i32 = 148; // f32 [n, dims] the embedding
+  export const pos: i32 = 152; // f32 [n, dims] attractive forces (exact: the gradient)
+  export const neg: i32 = 156; // f32 [n, dims] repulsive forces, not yet divided by Z
+  export const indptr: i32 = 160; // i32 [n + 1] sparse P (CSR, symmetric, summing to 1)
+  export const indices: i32 = 164; // i32 [nnz]
+  export const values: i32 = 168; // f32 [nnz]
+  export const dense: i32 = 172; // f32 [n, n] dense P (exact)
+  export const tree: i32 = 176; // the tree flattened in depth-first order (TsneNode records, tsneBuildTree)
+  export const dof: i32 = 184; // f32 degrees of freedom of the Student-t kernel
+  export const exaggeration: i32 = 188; // f32 factor on P
+  export const computeError: i32 = 192; // 1: accumulate the KL terms
+  export const partials: i32 = 196; // f64 [nChunks, 4]: Σ size·q, Σ p·log p, Σ p·log q, Σ p
+  export const sumQ: i32 = 200; // f32 Z for exactGrad
+  export const order: i32 = 180; // i32 [n] Barnes–Hut rows in the tree's leaf order (spatially coherent)
+  export const dist2: i32 = 204; // f32 [n, kNeighbors] squared distances (perplexity phase)
+  export const kNeighbors: i32 = 208;
+  export const perplexity: i32 = 212; // f32
+  export const skipSelf: i32 = 216; // 1: dist2 rows hold all n points, column i of row i is skipped
+  export const condP: i32 = 220; // f32 [n, kNeighbors] out: conditional probabilities
+  export const slices: i32 = 224; // per-participant scratch (the tree traversal stack)
+  export const sliceBytes: i32 = 228;
+  export const bytes: i32 = 256;
+}
+
+// A cell of the Barnes–Hut tree (tsne.ts): byte offsets; children are 2^dims consecutive cells.
+export namespace TsneCell {
+  export const firstChild: i32 = 0; // i32, -1 for a leaf
+  export const count: i32 = 4; // i32 points in the subtree
+  export const point: i32 = 8; // i32 a point of a leaf
+  export const sqWidth: i32 = 12; // f32 largest squared side
+  export const com: i32 = 16; // f32 [3] centre of mass
+  export const lo: i32 = 28; // f32 [3] bounds
+  export const hi: i32 = 40; // f32 [3]
+  export const depth: i32 = 52; // i32
+  export const bytes: i32 = 64;
+}
+
+// A node of the flattened Barnes–Hut tree: byte offsets. Nodes are in depth-first order (a node's
+// first child, if any, follows it), empty cells left out; `skip` is the index after its subtree.
+export namespace TsneNode {
+  export const com: i32 = 0; // f32 [3] centre of mass
+  export const size: i32 = 12; // f32 points in the subtree
+  export const open: i32 = 16; // f32 side² / angle²: the node is one body when distance² > open
+  export const skip: i32 = 20; // i32
+  export const bytes: i32 = 32;
+}
+
+// A covariance job record (linalg.ts): the Job header, then these fields. It computes the upper
+// triangle of out = Yᵀ·Y for Y: f64 [m, p] (p a multiple of 4, zero-padded) in blocks of columns;
+// tile t is the t-th (row block ≤ column block) pair.
+export namespace CovarianceJob {
+  export const y: i32 = 128; // f64 [m, p]
+  export const m: i32 = 132;
+  export const p: i32 = 136;
+  export const out: i32 = 140; // f64 [p, p]
+  export const blocks: i32 = 144; // column blocks of CovarianceJob.block columns
+  export const block: i32 = 148;
+  export const bytes: i32 = 192;
 }
 
 // A word2vec training job (w2v.ts): the Job header, then these fields (byte offsets; pointers are

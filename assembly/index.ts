@@ -16,6 +16,10 @@ export { rnnScratchBytes, rnnForwardPrepare, rnnBackwardPrepare, rnnStep } from 
 export * from "./jobs";
 export { jobInit } from "./parallel";
 export * from "./optim";
+export { kmeansSliceBytes, kmeansRowNorms, kmeansPack, kmeansCentreGeometry, kmeansReduce } from "./kmeans";
+export { jobInit } from "./parallel";
+export { columnMeansF64, centreF64, symmetricEigenF64 } from "./linalg";
+export { tsneBuildTree, tsneStep, tsneGradient } from "./tsne";
 export * from "./attention";
 export * from "./qlearn";
 export { word2vecScratchBytes, word2vecExpTable } from "./w2v";

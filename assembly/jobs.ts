@@ -5,6 +5,10 @@
 import { Ctl, Job, JobKind, Rnn } from "./abi";
 import { fetchAdd, loadAcquire } from "./parallel";
 import { gemmTiles } from "./matmul";
+import { kmeansTiles } from "./kmeans";
+import { covarianceTiles } from "./linalg";
+import { knnTiles } from "./neighbors";
+import { tsneTiles } from "./tsne";
 import { rnnBackwardTiles, rnnForwardTiles } from "./rnn";
 import { word2vecTiles } from "./w2v";
 import { gloveTiles } from "./glove";
@@ -14,6 +18,10 @@ import { vectorSearchTiles } from "./vector-index";
 export function runJob(job: usize, worker: i32): void {
   const kind = load<i32>(job + Job.kind);
   if (kind == JobKind.gemm) gemmTiles(job, worker);
+  else if (kind == JobKind.kmeans) kmeansTiles(job, worker);
+  else if (kind == JobKind.covariance) covarianceTiles(job, worker);
+  else if (kind == JobKind.knn) knnTiles(job, worker);
+  else if (kind == JobKind.tsne) tsneTiles(job, worker);
   else if (kind == Rnn.forwardJob) rnnForwardTiles(job, worker);
   else if (kind == Rnn.backwardJob) rnnBackwardTiles(job, worker);
   else if (kind == JobKind.word2vec) word2vecTiles(job, worker);

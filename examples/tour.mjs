@@ -1,5 +1,5 @@
 // `npm start`: a short tour of tessera on data generated or shipped in the repository: the runtime it
-// picked, autograd on the notes' backprop example, tokenizers, matmul speed and a small MLP.
+// picked, autograd on the notes' backprop example, tokenizers, matmul speed, a small MLP, Q-learning and classic ML.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as ts from "../dist/index.js";
@@ -84,6 +84,27 @@ section("maze: Q-learning on the notes' 4×4 grid (002), 1000 episodes inside WA
   console.log(`${result.episodeSteps.reduce((s, v) => s + v, 0)} steps in ${ms.toFixed(2)} ms; greedy path ${path.moves} moves ` +
     `(shortest ${env.shortestPathLength}): ${path.cells.map(([r, c]) => `(${r},${c})`).join(" → ")}`);
   console.log(env.render(path));
+}
+
+section("classic ML: KMeans, PCA and t-SNE on three blobs (notes 000 / 002; more in examples/kmeans-tsne.mjs, pca-words.mjs)");
+{
+  const g = new ts.Generator(1);
+  const centres = [0, 1, 2].map(() => Array.from({ length: 10 }, () => 8 * g.normal()));
+  const X = [], truth = [];
+  for (let i = 0; i < 300; i++) {
+    X.push(centres[i % 3].map((c) => c + 2 * g.normal()));
+    truth.push(i % 3);
+  }
+  const t0 = performance.now();
+  const km = new ts.cluster.KMeans({ nClusters: 3, seed: 0 }).fit(X);
+  const pca = new ts.decomposition.PCA({ nComponents: 2 }).fit(X);
+  const tsne = new ts.manifold.TSNE({ perplexity: 20, seed: 0 });
+  const E = tsne.fitTransform(X);
+  const ms = performance.now() - t0;
+  console.log(`KMeans: inertia ${km.inertia.toFixed(1)}, adjusted Rand index vs the blobs ${ts.metrics.adjustedRandScore(truth, km.labels).toFixed(3)}; ` +
+    `PCA: explained variance ratio ${Array.from(pca.explainedVarianceRatio, (r) => r.toFixed(3)).join(", ")}; ` +
+    `t-SNE: KL ${tsne.klDivergence.toFixed(3)}, trustworthiness ${ts.metrics.trustworthiness(X, E).toFixed(3)} — ${ms.toFixed(0)} ms in all`);
+  console.log(`plot.scatterSvg(embedding, { labels }) → an SVG of ${ts.plot.scatterSvg(E, { labels: km.labels }).length} characters`);
 }
 
 section("word vectors: skip-gram learns king − man + woman ≈ queen on a generated corpus (more in examples/word-vectors.mjs)");

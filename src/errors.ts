@@ -51,3 +51,22 @@ export function checkNumber(arg: string, v: unknown, min = -Infinity, max = Infi
   }
   return v;
 }
+
+/** An options argument: undefined (all defaults) or a plain object. */
+export function checkOptionsObject(fn: string, o: unknown): Record<string, unknown> {
+  if (o === undefined) return {};
+  if (o === null || typeof o !== "object" || Array.isArray(o)) fail("E_TYPE", `${fn}: options`, "an object", o);
+  return o as Record<string, unknown>;
+}
+
+export function checkChoice<T extends string>(arg: string, v: unknown, choices: readonly T[]): T {
+  if (typeof v !== "string" || !choices.includes(v as T)) {
+    fail(typeof v === "string" ? "E_VALUE" : "E_TYPE", arg, `one of ${choices.map((c) => JSON.stringify(c)).join(", ")}`, v);
+  }
+  return v as T;
+}
+
+/** An estimator's attribute or method used before fit (E_STATE). */
+export function notFitted(cls: string, what: string): never {
+  throw new TesseraError("E_STATE", `${cls}: ${what}: expected a fitted model, received one that was never fitted (call fit first)`);
+}

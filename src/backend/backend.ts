@@ -81,6 +81,102 @@ export interface RmspropStepArgs {
   maximize: boolean;
 }
 
+/** What a k-means session holds buffers for (cluster/kmeans.ts). */
+export interface KMeansSessionOptions {
+  /** Centres per run. */
+  k: number;
+  /** Centre sets (restarts) advanced together. */
+  runs: number;
+  /** Keep Elkan's bounds (n·k floats per run). */
+  elkan: boolean;
+  /** Candidates per k-means++ step (0: no seeding buffers). */
+  nTrials: number;
+}
+
+/** A pass of a k-means session over every row: Lloyd's assignment or Elkan's, or Elkan's bounds from scratch. */
+export type KMeansPassKind = "assign" | "elkan" | "elkanInit";
+
+/**
+ * k-means passes over one float32 matrix x [n, d] (already centred) for several centre sets at once
+ * — the kernels of assembly/kmeans.ts and their buffers. The algorithm (cluster/) decides what to
+ * run; host arrays in and out are k·d sized, except labels and seeding distances ([n]).
+ */
+export interface KMeansSession {
+  readonly n: number;
+  readonly d: number;
+  readonly k: number;
+  /** The rows of x were rewritten (same n and d): recompute what the session derived from them. */
+  refresh(): void;
+  /** Sets the k centres [k, d] of a run; `shift` [k] (Elkan) is how far each centre moved since the last pass. */
+  setCentres(run: number, centres: Float32Array, shift?: Float32Array | null): void;
+  /**
+   * One k-means++ step for each run: candidates[i] holds the candidate rows [nCand, d] of runs[i],
+   * commit[i] the candidate of the previous step that became a centre (−1 on the first step).
+   * Returns, per run, the potential Σ_x min(closest(x), ‖x − candidate‖²) of each candidate.
+   */
+  seed(runs: readonly number[], candidates: readonly Float32Array[], commit: readonly number[]): Float64Array[];
+  /**
+   * For one candidate of the last seed step of a run, the rows where the running sum of
+   * min(closest, ‖x − candidate‖²) first reaches each of `targets` (numpy searchsorted, side
+   * "left", clipped to n − 1): how k-means++ draws the next candidates.
+   */
+  seedSearch(run: number, candidate: number, targets: Float64Array): Int32Array;
+  /**
+   * Labels every row by its nearest centre for each run; with `update`, per-cluster sums and counts
+   * (clusterSums); with `inertia`, Σ‖x − c_label‖². Returns per run the rows whose label changed
+   * and the inertia (0 without the flag).
+   */
+  pass(runs: readonly number[], kind: KMeansPassKind, flags: { update?: boolean; inertia?: boolean }): { changed: number[]; inertia: number[] };
+  /** Sums [k, d] and counts [k] of the rows of each cluster from the last update pass of a run. */
+  clusterSums(run: number): { sums: Float64Array; counts: Float64Array };
+  labels(run: number): Int32Array;
+  /** Euclidean distances [n, k] of every row to every centre of a run. */
+  distances(run: number): Float32Array;
+  dispose(): void;
+}
+
+/** Joint probabilities of t-SNE: sparse (CSR, symmetric, summing to 1) or dense [n, n]. */
+export type TsneAffinities =
+  | { kind: "sparse"; indptr: Int32Array; indices: Int32Array; values: Float32Array }
+  | { kind: "dense"; values: Float32Array };
+
+export interface TsneSessionOptions {
+  /** "barnes_hut" (sparse P, a tree for the repulsion) or "exact" (dense P). */
+  method: "barnes_hut" | "exact";
+  /** Barnes–Hut opening angle. */
+  angle: number;
+  /** Of the Student-t kernel: max(dims − 1, 1) in sklearn. */
+  degreesOfFreedom: number;
+}
+
+export interface TsneStepArgs {
+  /** Factor on P (early exaggeration). */
+  exaggeration: number;
+  momentum: number;
+  learningRate: number;
+  minGain: number;
+  /** Also compute the KL divergence (costs a log per P entry). */
+  computeError: boolean;
+}
+
+/**
+ * t-SNE gradient descent state on a device (assembly/tsne.ts): the embedding [n, dims], the
+ * affinities and the optimiser's update and gains. The schedule (cluster/manifold) lives outside.
+ */
+export interface TsneSession {
+  readonly n: number;
+  readonly dims: number;
+  setEmbedding(y: Float32Array): void;
+  embedding(): Float32Array;
+  /** update ← 0, gains ← 1 (sklearn restarts both between its two phases). */
+  resetOptimizer(): void;
+  /** One gradient step; returns the KL divergence at the embedding before the step (NaN unless computeError) and ‖gains·grad‖. */
+  step(args: TsneStepArgs): { error: number; gradNorm: number };
+  /** The gradient [n, dims] and KL divergence at the current embedding, without moving it. */
+  gradient(exaggeration: number): { grad: Float32Array; error: number };
+  dispose(): void;
+}
+
 /**
  * Scaled dot-product attention (torch.nn.functional.scaled_dot_product_attention) over `batch`
  * independent items (batch·heads of a multi-head layer): q [batch, tq, d], k [batch, tk, d],
@@ -292,6 +388,26 @@ export interface Backend {
    */
   normPartial(x: Handle, n: number, p: number): number;
 
+  // ---- classic ML kernels (cluster/, manifold/, decomposition/). Their algorithms read results on
+  // the host between passes, so they run on a backend with syncRead; others may leave these out. ----
+  /** A k-means session over x: float32 [n, d] (assembly/kmeans.ts). */
+  kmeans?(x: Handle, n: number, d: number, options: KMeansSessionOptions): KMeansSession;
+  /**
+   * Column means of x: float32 [n, d] and, in float64, Σ_i (x_i − mean)(x_i − mean)ᵀ [d, d] — or with
+   * `gram`, the products of the centred rows [n, n] (assembly/linalg.ts).
+   */
+  centredProduct?(x: Handle, n: number, d: number, gram: boolean): { mean: Float64Array; matrix: Float64Array };
+  /** Eigenvalues (ascending) and eigenvectors (as rows, row j for value j) of a symmetric float64 [n, n]. */
+  symmetricEigen?(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array };
+  /** The k nearest other rows [n, k] of x: float32 [n, d] and their squared distances, nearest first (assembly/neighbors.ts). */
+  nearestNeighbors?(x: Handle, n: number, d: number, k: number): { indices: Int32Array; distances: Float32Array };
+  /**
+   * t-SNE's conditional probabilities [n, k] from squared distances [n, k] by the perplexity search;
+   * with skipSelf, k = n and column i of row i is left out.
+   */
+  conditionalProbabilities?(dist2: Float32Array, n: number, k: number, perplexity: number, skipSelf: boolean): Float32Array;
+  /** A t-SNE optimisation over n points in `dims` dimensions with affinities p (assembly/tsne.ts). */
+  tsne?(n: number, dims: number, p: TsneAffinities, options: TsneSessionOptions): TsneSession;
   // ---- attention ----
   /**
    * probs [batch, tq, tk] ← softmax over keys of scale·q·kᵀ with masked keys at −∞ (causal, and

@@ -7,11 +7,14 @@ import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs,
-  RnnBackwardArgs, RnnForwardArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, KMeansSession, KMeansSessionOptions,
+  ReduceOp, RmspropStepArgs, RnnBackwardArgs, RnnForwardArgs, SgdStepArgs, TsneAffinities, TsneSession, TsneSessionOptions, UnaryOp,
 } from "../backend.js";
 import { gemm } from "./gemm.js";
+import { kmeansSession } from "./kmeans.js";
+import { centredProduct, symmetricEigen } from "./linalg.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
+import { conditionalProbabilities, nearestNeighbors, tsneSession } from "./tsne.js";
 import {
   gloveEpoch, vectorInvNorms, vectorScoresAll, vectorSearch, word2vecExpTable, word2vecTiles,
   type GloveEpochArgs, type SearchMetric, type VectorSearchArgs, type Word2vecTilesArgs,
@@ -277,6 +280,31 @@ export class CpuBackend implements Backend {
 
   normPartial(x: Handle, n: number, p: number): number {
     return this.ex.normPartialF32(x as number, n, p);
+  }
+
+  // ---- classic ML kernels ----
+  kmeans(x: Handle, n: number, d: number, options: KMeansSessionOptions): KMeansSession {
+    return kmeansSession(this.rt, x, n, d, options);
+  }
+
+  centredProduct(x: Handle, n: number, d: number, gram: boolean): { mean: Float64Array; matrix: Float64Array } {
+    return centredProduct(this.rt, x as number, n, d, gram);
+  }
+
+  symmetricEigen(a: Float64Array, n: number): { values: Float64Array; vectors: Float64Array } {
+    return symmetricEigen(this.rt, a, n);
+  }
+
+  nearestNeighbors(x: Handle, n: number, d: number, k: number): { indices: Int32Array; distances: Float32Array } {
+    return nearestNeighbors(this.rt, x as number, n, d, k);
+  }
+
+  conditionalProbabilities(dist2: Float32Array, n: number, k: number, perplexity: number, skipSelf: boolean): Float32Array {
+    return conditionalProbabilities(this.rt, dist2, n, k, perplexity, skipSelf);
+  }
+
+  tsne(n: number, dims: number, p: TsneAffinities, options: TsneSessionOptions): TsneSession {
+    return tsneSession(this.rt, n, dims, p, options);
   }
 
   // ---- attention: the gemm kernel for the products, assembly/attention.ts for the masked softmax ----
