@@ -6,6 +6,7 @@ import { Ctl, Job, JobKind, Rnn } from "./abi";
 import { fetchAdd, loadAcquire } from "./parallel";
 import { gemmTiles } from "./matmul";
 import { rnnBackwardTiles, rnnForwardTiles } from "./rnn";
+import { bpeTokenizeTiles } from "./pretokenize";
 
 // Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
 export function runJob(job: usize, worker: i32): void {
@@ -13,6 +14,7 @@ export function runJob(job: usize, worker: i32): void {
   if (kind == JobKind.gemm) gemmTiles(job, worker);
   else if (kind == Rnn.forwardJob) rnnForwardTiles(job, worker);
   else if (kind == Rnn.backwardJob) rnnBackwardTiles(job, worker);
+  else if (kind == JobKind.tokenize) bpeTokenizeTiles(job, worker);
 }
 
 // ctl: the pool's control block (Ctl in abi.ts); worker: 0 for the caller, 1.. for pool workers.
