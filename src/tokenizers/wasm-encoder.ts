@@ -38,7 +38,8 @@ const classTests: [RegExp, number][] = [
   [/\p{M}/u, CharClass.mark], [/\p{N}/u, CharClass.digit], [/\s/u, CharClass.space],
 ];
 
-function classOf(cp: number): number {
+/** The scanners' class (CharClass) of a code point, from the JS regex's own classes. */
+export function charClass(cp: number): number {
   if (cp === 10 || cp === 13) return CharClass.newline;
   const ch = String.fromCodePoint(cp);
   for (const [re, c] of classTests) if (re.test(ch)) return c;
@@ -125,7 +126,7 @@ export class WasmEncoder {
     if (scanned) {
       const u8 = heapU8();
       u8.fill(0, this.classes, this.classes + CODE_POINTS);
-      for (let c = 0; c < 128; c++) u8[this.classes + c] = classOf(c);
+      for (let c = 0; c < 128; c++) u8[this.classes + c] = charClass(c);
     }
     const i32 = heapI32();
     i32.set(byteToId, this.byteToId >> 2);
@@ -344,7 +345,7 @@ export class WasmEncoder {
       const u8 = heapU8();
       for (let i = 0; i < m; i++) {
         const cp = i32[(this.unclassified >> 2) + i];
-        u8[this.classes + cp] = classOf(cp);
+        u8[this.classes + cp] = charClass(cp);
       }
       if (m < UNCLASSIFIED_BATCH) return;
     }
