@@ -1,6 +1,7 @@
 // `npm start`: a short tour of tessera on data generated or shipped in the repository: the runtime it
 // picked, autograd on the notes' backprop example, tokenizers, matmul speed and a small MLP.
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import * as ts from "../dist/index.js";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
@@ -14,6 +15,18 @@ execFileSync(process.execPath, [new URL("./backprop.mjs", import.meta.url).pathn
 
 section("tokenizers: BPE of the notes (001), then byte-level BPE on Genesis 1-3 (shipped)");
 execFileSync(process.execPath, [new URL("./bpe.mjs", import.meta.url).pathname], { stdio: "inherit" });
+
+section("tokenizers: the verses of Genesis 1-3 counted on the worker pool (o200k split in WASM)");
+{
+  const text = readFileSync(new URL("../test/fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8");
+  const tok = ts.BPETokenizer.train([text], { vocabSize: 600, pattern: "o200k" });
+  const verses = text.split("\n").filter((l) => l.trim());
+  const before = info().threadsInUse;
+  const counts = [1, 2].map((threads) => (ts.setThreads(threads), tok.countTokens(verses)));
+  console.log(`${verses.length} verses, ${counts[0].reduce((a, b) => a + b, 0)} tokens; 1 and 2 threads agree: ${counts[0].join() === counts[1].join()}`);
+  ts.setThreads(before);
+  tok.dispose();
+}
 
 section("matmul throughput");
 for (const n of [128, 256, 512]) {

@@ -89,6 +89,8 @@ export class WasmEncoder {
   /** A JS-split pattern's regex (null for a scanned one), and its bounds buffer. */
   private readonly split: RegExp | null;
   private bounds = 0;
+  private starts: Int32Array | null = null;
+  private ends: Int32Array | null = null;
   private text = 0;
   private textCap = 0;
   /** During encode(): the ids so far (a typed buffer that doubles) and their count. */
@@ -192,7 +194,7 @@ export class WasmEncoder {
       }
       for (let from = 0; from < text.length;) {
         const to = this.cutPoint(text, from);
-        this.encodeChunk(from === 0 && to === text.length ? text : text.slice(from, to), 0);
+        this.encodeChunk(from === 0 && to === text.length ? text : text.slice(from, to));
         from = to;
       }
     } finally {
@@ -229,16 +231,12 @@ export class WasmEncoder {
     this.textCap = cap;
   }
 
-  // nPieces: 0 for a scanned pattern (the kernel splits the chunk), else the bounds written.
-  private encodeChunk(text: string, nPieces: number): void {
-    if (nPieces === 0) {
-      this.reserveText(text.length * 3);
-      const n = writeUtf8(text, this.text, this.textCap);
-      if (n !== text.length) this.classify(this.text, n);
-      this.drive(n);
-    } else {
-      this.drive(nPieces);
-    }
+  // A chunk of text for a scanned pattern (the kernel splits it).
+  private encodeChunk(text: string): void {
+    this.reserveText(text.length * 3);
+    const n = writeUtf8(text, this.text, this.textCap);
+    if (n !== text.length) this.classify(this.text, n);
+    this.drive(n);
   }
 
   // Runs the kernel over the text at this.text (n bytes, or n pieces) until it is done.
@@ -268,37 +266,40 @@ export class WasmEncoder {
       this.bounds = this.blocks.alloc(PIECES * 8);
       heapI32()[(this.encoder + BpeEncoder.bounds) >> 2] = this.bounds;
     }
+    const starts = (this.starts ??= new Int32Array(PIECES)), ends = (this.ends ??= new Int32Array(PIECES));
     re.lastIndex = 0;
     let m: RegExpExecArray | null = re.exec(text);
     while (m !== null) {
       const from = m.index;
-      const starts: number[] = [];
-      const ends: number[] = [];
-      let to = from;
-      for (; m !== null && starts.length < PIECES && m.index - from <= CHUNK; m = re.exec(text)) {
-        const s = m.index, e = s + m[0].length;
+      let k = 0;
+      for (; m !== null && k < PIECES && m.index - from <= CHUNK; m = re.exec(text)) {
+        const s = m.index, e = re.lastIndex;
         if (e === s) {
           re.lastIndex = s + (text.codePointAt(s)! > 0xffff ? 2 : 1); // a whole code point: never inside a surrogate pair
           continue;
         }
-        starts.push(s);
-        ends.push(e);
-        to = e;
+        starts[k] = s;
+        ends[k++] = e;
       }
-      if (starts.length === 0) continue;
-      const span = text.slice(from, to);
+      if (k === 0) continue;
+      const span = text.slice(from, ends[k - 1]);
       this.reserveText(span.length * 3);
-      writeUtf8(span, this.text, this.textCap);
+      const ascii = writeUtf8(span, this.text, this.textCap) === span.length; // then bytes and units line up
       const i32 = heapI32();
       let at = from, byte = 0;
-      for (let k = 0, b = this.bounds >> 2; k < starts.length; k++, b += 2) {
-        byte += utf8Length(text, at, starts[k]);
+      for (let j = 0, b = this.bounds >> 2; j < k; j++, b += 2) {
+        if (ascii) {
+          i32[b] = starts[j] - from;
+          i32[b + 1] = ends[j] - from;
+          continue;
+        }
+        byte += utf8Length(text, at, starts[j]);
         i32[b] = byte;
-        byte += utf8Length(text, starts[k], ends[k]);
+        byte += utf8Length(text, starts[j], ends[j]);
         i32[b + 1] = byte;
-        at = ends[k];
+        at = ends[j];
       }
-      this.encodeChunk(span, starts.length);
+      this.drive(k);
     }
   }
 
