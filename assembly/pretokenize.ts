@@ -62,7 +62,7 @@ let cpLen: i32 = 1;
 }
 
 // Length of the contraction 's 't 're 've 'm 'll 'd at i, where text[i] is "'" (any case unless
-// lowerOnly, GPT-2's); else 0.
+// lowerOnly, GPT-2's); else 0. Callers check for the "'" first.
 @inline function contraction(text: usize, i: i32, n: i32, lowerOnly: bool): i32 {
   const fold: u32 = lowerOnly ? 0 : 32;
   const a = byteAt(text, i + 1, n) | fold;
@@ -70,6 +70,24 @@ let cpLen: i32 = 1;
   const b = byteAt(text, i + 2, n) | fold;
   if ((a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C)) return 3; // re ve ll
   return 0;
+}
+
+// \p{N}{1,3} from i, whose first character (cpLen0 bytes) is a digit.
+@inline function digitsEnd(text: usize, i: i32, cpLen0: i32, n: i32, classes: usize): i32 {
+  let e = i + cpLen0;
+  for (let k = 1; k < 3 && (bitAt(text, e, n, classes) & DIGITS); k++) e += cpLen;
+  return e;
+}
+
+// [^\s\p{L}\p{N}]+ from `from`, then the run of \r \n (and "/" when `slash`: o200k) after it.
+@inline function punctEnd(text: usize, from: i32, n: i32, classes: usize, slash: bool): i32 {
+  let e = runEnd(text, from, n, classes, PUNCT);
+  while (e < n) {
+    const b = load<u8>(text + <usize>e);
+    if (b != 0x0A && b != 0x0D && !(slash && b == 0x2F)) break;
+    e++;
+  }
+  return e;
 }
 
 // The whitespace alternatives from i: \s*[\r\n]+ ends after the run's last newline (when
@@ -100,10 +118,8 @@ let cpLen: i32 = 1;
 function cl100kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
   const b0 = load<u8>(text + <usize>i);
   // (?:'s|'t|'re|'ve|'m|'ll|'d), any case
-  if (b0 == 0x27) {
-    const k = contraction(text, i, n, false);
-    if (k > 0) return i + k;
-  }
+  const k = b0 == 0x27 ? contraction(text, i, n, false) : 0;
+  if (k > 0) return i + k;
   const c0 = bitAt(text, i, n, classes);
   const l0 = cpLen;
   // [^\r\n\p{L}\p{N}]?\p{L}+
@@ -111,17 +127,9 @@ function cl100kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
   const c1 = bitAt(text, i + l0, n, classes);
   if ((c0 & PREFIX) && (c1 & LETTERS)) return runEnd(text, i + l0 + cpLen, n, classes, LETTERS);
   // \p{N}{1,3}
-  if (c0 & DIGITS) {
-    let e = i + l0;
-    for (let k = 1; k < 3 && (bitAt(text, e, n, classes) & DIGITS); k++) e += cpLen;
-    return e;
-  }
+  if (c0 & DIGITS) return digitsEnd(text, i, l0, n, classes);
   //  ?[^\s\p{L}\p{N}]+[\r\n]*
-  if ((c0 & PUNCT) || (b0 == 0x20 && (c1 & PUNCT))) {
-    let e = runEnd(text, c0 & PUNCT ? i : i + 1, n, classes, PUNCT);
-    while (e < n && (load<u8>(text + <usize>e) == 0x0A || load<u8>(text + <usize>e) == 0x0D)) e++;
-    return e;
-  }
+  if ((c0 & PUNCT) || (b0 == 0x20 && (c1 & PUNCT))) return punctEnd(text, c0 & PUNCT ? i : i + 1, n, classes, false);
   return whitespaceEnd(text, i, n, classes, true);
 }
 
@@ -173,22 +181,10 @@ function o200kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
     if (c0 & UPPERISH) return withContraction(text, upperEnd, n);
   }
   // \p{N}{1,3}
-  if (c0 & DIGITS) {
-    let e = i + l0;
-    for (let k = 1; k < 3 && (bitAt(text, e, n, classes) & DIGITS); k++) e += cpLen;
-    return e;
-  }
+  if (c0 & DIGITS) return digitsEnd(text, i, l0, n, classes);
   //  ?[^\s\p{L}\p{N}]+[\r\n/]*
   const c1 = bitAt(text, i + l0, n, classes);
-  if ((c0 & PUNCT) || (b0 == 0x20 && (c1 & PUNCT))) {
-    let e = runEnd(text, c0 & PUNCT ? i : i + 1, n, classes, PUNCT);
-    while (e < n) {
-      const b = load<u8>(text + <usize>e);
-      if (b != 0x0A && b != 0x0D && b != 0x2F) break;
-      e++;
-    }
-    return e;
-  }
+  if ((c0 & PUNCT) || (b0 == 0x20 && (c1 & PUNCT))) return punctEnd(text, c0 & PUNCT ? i : i + 1, n, classes, true);
   return whitespaceEnd(text, i, n, classes, true);
 }
 
@@ -196,10 +192,8 @@ function o200kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
 function gpt2PieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
   const b0 = load<u8>(text + <usize>i);
   // 's|'t|'re|'ve|'m|'ll|'d, lower case only
-  if (b0 == 0x27) {
-    const k = contraction(text, i, n, true);
-    if (k > 0) return i + k;
-  }
+  const k = b0 == 0x27 ? contraction(text, i, n, true) : 0;
+  if (k > 0) return i + k;
   const c0 = bitAt(text, i, n, classes);
   const l0 = cpLen;
   // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`: one class run, after an optional space
