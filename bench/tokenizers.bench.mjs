@@ -199,7 +199,7 @@ report("tokenizers", "batch 1000 pad", "tessera", vb / sBatch, "MB/s");
 
 // Training: byte-level BPE, vocab 8000, on the whole text (HF tokenizers cannot be installed here;
 // PEERS.md has its figure for the KJV: 0.99 s with 2 threads, 1.61 s with 1, default trainer).
-t0 = performance.now();
+let t0 = performance.now();
 const trained = BPETokenizer.train([text], { vocabSize: 8000 });
 const trainS = (performance.now() - t0) / 1000;
 report("tokenizers", "train vocab 8000", "tessera", trainS, "s");

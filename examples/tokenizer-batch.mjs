@@ -19,17 +19,16 @@ console.log(`o200k_base loaded in ${(performance.now() - t0).toFixed(0)} ms, ${t
 
 const text = readFileSync(new URL("../test/fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8");
 const ids = tok.encode("Don'T PANIC: 42 ÉCOLES, naïve café/bar\n");
-console.log("pieces:", ids.map((id) => JSON.stringify(tok.decode([id]))).join(" "));
+console.log("tokens:", ids.map((id) => JSON.stringify(tok.decode([id]))).join(" "));
 
 const verses = text.split("\n").filter((l) => l.trim());
-for (const threads of [1, 2]) {
+const runs = [1, 2].map((threads) => {
   setThreads(threads);
-  t0 = performance.now();
   const counts = tok.countTokens(verses); // no id arrays are made
   const batch = tok.encodeBatch(verses, { padding: "longest", padId: 199999 });
-  const ms = performance.now() - t0;
-  const total = counts.reduce((a, b) => a + b, 0);
-  console.log(`${threads} thread(s): ${verses.length} verses, ${total} tokens, padded to ${batch.inputIds[0].length}, ${ms.toFixed(1)} ms`);
-}
+  console.log(`${threads} thread(s): ${verses.length} verses, ${counts.reduce((a, b) => a + b, 0)} tokens, padded to ${batch.inputIds[0].length}`);
+  return JSON.stringify(batch.inputIds);
+});
+console.log("the same ids on 1 and 2 threads:", runs[0] === runs[1]);
 console.log("whole text:", tok.countTokens(text), "tokens =", tok.encode(text).length);
 tok.dispose();
