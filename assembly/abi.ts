@@ -67,6 +67,7 @@ export namespace JobKind {
   export const word2vec: i32 = 8;
   export const glove: i32 = 9;
   export const vectorSearch: i32 = 10;
+  export const tokenize: i32 = 11; // pretokenize.ts bpeTokenizeTiles: documents encoded on threads
 }
 
 // What one tile of a k-means job does (kmeans.ts).
@@ -369,13 +370,14 @@ export namespace PieceCache {
   export const size: i32 = 32;
 }
 
-// Whole-text encoding's resumable state (pretokenize.ts bpeEncodeCl100k): where it stopped, the
-// ids written to `out` since the caller last drained it, and the length of a piece it left to the
-// caller. The kernel returns one of EncodeStatus.
+// Whole-text encoding's resumable state (pretokenize.ts bpeEncodeText): where it stopped, the
+// ids written to `out` since the caller last drained it, and the piece it left to the caller. The
+// kernel returns one of EncodeStatus.
 export namespace EncodeState {
-  export const pos: i32 = 0; // byte offset in the text of the next piece
+  export const pos: i32 = 0; // byte offset in the text of the next piece (SplitPattern.pieces: its index)
   export const count: i32 = 4; // ids in out
-  export const pieceLen: i32 = 8; // with EncodeStatus.longPiece: bytes of the piece at pos
+  export const pieceLen: i32 = 8; // with EncodeStatus.longPiece: bytes of the piece left to the caller
+  export const pieceStart: i32 = 12; // with EncodeStatus.longPiece: its byte offset (pos is already past it)
   export const size: i32 = 16;
 }
 
@@ -383,4 +385,65 @@ export namespace EncodeStatus {
   export const done: i32 = 0;
   export const longPiece: i32 = 1; // the piece at pos is longer than the scratch: the caller merges it
   export const outFull: i32 = 2; // out has no room for the next piece: the caller drains it
+}
+
+// How whole-text encoding cuts text into pieces (pretokenize.ts): the scanners of tiktoken's
+// patterns, or piece bounds the caller found with any other regex.
+export namespace SplitPattern {
+  export const cl100k: i32 = 0;
+  export const o200k: i32 = 1;
+  export const gpt2: i32 = 2; // r50k_base / p50k_base
+  export const pieces: i32 = 3; // text's pieces given as [start, end) byte pairs
+}
+
+// Code-point classes of the scanners' table (pretokenize.ts), filled by the caller from the JS
+// regex's own Unicode classes; 0 = not yet classified.
+export namespace CharClass {
+  export const upper: i32 = 1; // Unicode categories Lu, Lt
+  export const lower: i32 = 2; // Ll
+  export const letter: i32 = 3; // Lm, Lo
+  export const mark: i32 = 4; // M
+  export const digit: i32 = 5; // N
+  export const space: i32 = 6; // \s other than \r \n
+  export const newline: i32 = 7; // \r \n
+  export const other: i32 = 8;
+}
+
+// A tokenizer's read-only encoding tables (pretokenize.ts; src/tokenizers/wasm-encoder.ts): i32
+// fields at these byte offsets, pointers into WASM memory.
+export namespace BpeEncoder {
+  export const pattern: i32 = 0; // a SplitPattern
+  export const classes: i32 = 4; // one byte per code point (pretokenize.ts CharClass), 0 unclassified
+  export const byteToId: i32 = 8; // [256] i32, -1: no token
+  export const table: i32 = 12; // merge table (bpe-merge.ts)
+  export const mask: i32 = 16;
+  export const index: i32 = 20; // BytesIndex record for the whole-piece lookup, or 0
+  export const bounds: i32 = 24; // SplitPattern.pieces: [start, end) i32 byte pairs
+  export const size: i32 = 32;
+}
+
+// What one participant of a tokenize job (or a single-threaded caller) encodes with: its own piece
+// cache, merge scratch and id buffer, and an EncodeState at `state`.
+export namespace EncodeWorker {
+  export const cache: i32 = 0; // PieceCache record
+  export const scratch: i32 = 4; // `cap` ids then bpeMergeScratchBytes(cap) bytes
+  export const cap: i32 = 8;
+  export const out: i32 = 12; // ids, room for outCap
+  export const outCap: i32 = 16;
+  export const state: i32 = 32; // EncodeState, inline
+  export const size: i32 = 48;
+}
+
+// Payload of a JobKind.tokenize job (after Job.payload): documents concatenated as UTF-8, each
+// encoded by whichever participant claims its tile.
+export namespace TokenizeJob {
+  export const encoder: i32 = 0; // BpeEncoder record
+  export const text: i32 = 4; // UTF-8 of every document, 8 bytes of slack at the end
+  export const docs: i32 = 8; // [nDocs + 1] i32 byte offsets
+  export const nDocs: i32 = 12;
+  export const docsPerTile: i32 = 16;
+  export const out: i32 = 20; // ids: document d's at out + 4·docs[d] (≤ one id per byte); 0: count only
+  export const counts: i32 = 24; // [nDocs] i32 ids per document; -1: a piece too long for the scratch (caller redoes it)
+  export const workers: i32 = 28; // EncodeWorker records, one per participant index
+  export const size: i32 = 32;
 }

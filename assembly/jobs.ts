@@ -13,6 +13,7 @@ import { rnnBackwardTiles, rnnForwardTiles } from "./rnn";
 import { word2vecTiles } from "./w2v";
 import { gloveTiles } from "./glove";
 import { vectorSearchTiles } from "./vector-index";
+import { bpeTokenizeTiles } from "./pretokenize";
 
 // Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
 export function runJob(job: usize, worker: i32): void {
@@ -27,6 +28,7 @@ export function runJob(job: usize, worker: i32): void {
   else if (kind == JobKind.word2vec) word2vecTiles(job, worker);
   else if (kind == JobKind.glove) gloveTiles(job, worker);
   else if (kind == JobKind.vectorSearch) vectorSearchTiles(job, worker);
+  else if (kind == JobKind.tokenize) bpeTokenizeTiles(job, worker);
 }
 
 // ctl: the pool's control block (Ctl in abi.ts); worker: 0 for the caller, 1.. for pool workers.

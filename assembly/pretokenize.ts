@@ -1,20 +1,26 @@
-// Pre-tokenization and whole-text BPE encoding over UTF-8 in linear memory: the cl100k_base split
-// pattern (src/tokenizers/pre-tokenizers.ts PATTERNS.cl100k) written out as a scanner, each piece
-// looked up whole in the vocabulary (tiktoken) and otherwise merged (bpe-merge.ts). In JS the regex's
-// match objects and the per-piece strings were most of the encode time.
+// Pre-tokenization and whole-text BPE encoding over UTF-8 in linear memory: tiktoken's split
+// patterns (src/tokenizers/pre-tokenizers.ts PATTERNS: cl100k, o200k, gpt2) written out as
+// scanners, or piece bounds the caller found with any other regex; each piece looked up whole in the
+// vocabulary (tiktoken), else in a piece cache, else merged (bpe-merge.ts). In JS the regex's match
+// objects and the per-piece strings were most of the encode time. Documents of a batch are encoded
+// on the worker pool (bpeTokenizeTiles), each participant with its own cache and scratch.
 //
-// Character classes come from a table of one byte per code point that the caller fills from the
-// regex's own `\p{L}`, `\p{N}`, `\s` (so the two cannot disagree): 0 = not yet classified.
+// Character classes come from a table of one byte per code point (CharClass in abi.ts) that the
+// caller fills from the regex's own \p{..} and \s classes, so the two cannot disagree.
 
-import { BytesIndex, EncodeState, EncodeStatus, PieceCache } from "./abi";
+import { BpeEncoder, BytesIndex, CharClass, EncodeState, EncodeStatus, EncodeWorker, Job, JobKind, PieceCache, SplitPattern, TokenizeJob } from "./abi";
 import { bpeBytesLookup, bpeMergeBytes } from "./bpe-merge";
 import { bytesEqual, hashBytes, prefix8 } from "./bytekeys";
+import { claim, jobInit } from "./parallel";
 
-const LETTER: i32 = 1;
-const DIGIT: i32 = 2;
-const SPACE: i32 = 3; // \s other than \r \n
-const NEWLINE: i32 = 4; // \r \n
-const OTHER: i32 = 5; // [^\s\p{L}\p{N}]
+// Class sets as bit masks over CharClass (bit 0, past the end of the text, is in none).
+const LETTERS: i32 = (1 << CharClass.upper) | (1 << CharClass.lower) | (1 << CharClass.letter); // \p{L}
+const PUNCT: i32 = (1 << CharClass.mark) | (1 << CharClass.other); // [^\s\p{L}\p{N}]
+const PREFIX: i32 = PUNCT | (1 << CharClass.space); // [^\r\n\p{L}\p{N}]
+const WHITE: i32 = (1 << CharClass.space) | (1 << CharClass.newline); // \s
+const DIGITS: i32 = 1 << CharClass.digit;
+const UPPERISH: i32 = (1 << CharClass.upper) | (1 << CharClass.letter) | (1 << CharClass.mark); // [\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]
+const LOWERISH: i32 = (1 << CharClass.lower) | (1 << CharClass.letter) | (1 << CharClass.mark); // [\p{Ll}\p{Lm}\p{Lo}\p{M}]
 
 // Bytes in the code point last read by classAt.
 let cpLen: i32 = 1;
@@ -39,72 +45,180 @@ let cpLen: i32 = 1;
   return cp < 0x110000 ? cp : 0xFFFD;
 }
 
-// Class of the code point at byte i of valid UTF-8 text[0, n), or 0 past the end.
-@inline function classAt(text: usize, i: i32, n: i32, classes: usize): i32 {
-  if (i >= n) return 0;
-  return <i32>load<u8>(classes + <usize>codePointAt(text + <usize>i));
+// Bit of the class of the code point at byte i of valid UTF-8 text[0, n); 1 (class 0) past the end.
+@inline function bitAt(text: usize, i: i32, n: i32, classes: usize): i32 {
+  if (i >= n) return 1;
+  return 1 << <i32>load<u8>(classes + <usize>codePointAt(text + <usize>i));
 }
 
-@inline function runEnd(text: usize, i: i32, n: i32, classes: usize, k: i32): i32 {
-  while (classAt(text, i, n, classes) == k) i += cpLen;
+// End of the run of characters in `set` from i.
+@inline function runEnd(text: usize, i: i32, n: i32, classes: usize, set: i32): i32 {
+  while (bitAt(text, i, n, classes) & set) i += cpLen;
   return i;
 }
 
-@inline function lower(text: usize, i: i32, n: i32): u32 {
-  return i < n ? <u32>load<u8>(text + <usize>i) | 32 : 0;
+@inline function byteAt(text: usize, i: i32, n: i32): u32 {
+  return i < n ? <u32>load<u8>(text + <usize>i) : 0;
 }
 
-// Length of the contraction 's 't 're 've 'm 'll 'd (any case) at i, where text[i] is "'"; else 0.
-function contraction(text: usize, i: i32, n: i32): i32 {
-  const a = lower(text, i + 1, n);
+// Length of the contraction 's 't 're 've 'm 'll 'd at i, where text[i] is "'" (any case unless
+// lowerOnly, GPT-2's); else 0. Callers check for the "'" first.
+@inline function contraction(text: usize, i: i32, n: i32, lowerOnly: bool): i32 {
+  const fold: u32 = lowerOnly ? 0 : 32;
+  const a = byteAt(text, i + 1, n) | fold;
   if (a == 0x73 || a == 0x74 || a == 0x6D || a == 0x64) return 2; // s t m d
-  const b = lower(text, i + 2, n);
+  const b = byteAt(text, i + 2, n) | fold;
   if ((a == 0x72 && b == 0x65) || (a == 0x76 && b == 0x65) || (a == 0x6C && b == 0x6C)) return 3; // re ve ll
   return 0;
 }
 
-// End of the cl100k piece that starts at byte i (< n): the pattern's alternatives in order.
-export function cl100kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
-  const c0 = classAt(text, i, n, classes);
-  const l0 = cpLen;
-  const b0 = load<u8>(text + <usize>i);
-  // (?:'s|'t|'re|'ve|'m|'ll|'d)
-  if (b0 == 0x27) {
-    const k = contraction(text, i, n);
-    if (k > 0) return i + k;
+// \p{N}{1,3} from i, whose first character (cpLen0 bytes) is a digit.
+@inline function digitsEnd(text: usize, i: i32, cpLen0: i32, n: i32, classes: usize): i32 {
+  let e = i + cpLen0;
+  for (let k = 1; k < 3 && (bitAt(text, e, n, classes) & DIGITS); k++) e += cpLen;
+  return e;
+}
+
+// [^\s\p{L}\p{N}]+ from `from`, then the run of \r \n (and "/" when `slash`: o200k) after it.
+@inline function punctEnd(text: usize, from: i32, n: i32, classes: usize, slash: bool): i32 {
+  let e = runEnd(text, from, n, classes, PUNCT);
+  while (e < n) {
+    const b = load<u8>(text + <usize>e);
+    if (b != 0x0A && b != 0x0D && !(slash && b == 0x2F)) break;
+    e++;
   }
-  // [^\r\n\p{L}\p{N}]?\p{L}+
-  if (c0 == LETTER) return runEnd(text, i + l0, n, classes, LETTER);
-  const c1 = classAt(text, i + l0, n, classes);
-  if ((c0 == OTHER || c0 == SPACE) && c1 == LETTER) return runEnd(text, i + l0 + cpLen, n, classes, LETTER);
-  // \p{N}{1,3}
-  if (c0 == DIGIT) {
-    let e = i + l0;
-    for (let k = 1; k < 3 && classAt(text, e, n, classes) == DIGIT; k++) e += cpLen;
-    return e;
-  }
-  //  ?[^\s\p{L}\p{N}]+[\r\n]*
-  if (c0 == OTHER || (b0 == 0x20 && c1 == OTHER)) {
-    let e = runEnd(text, c0 == OTHER ? i : i + 1, n, classes, OTHER);
-    while (e < n && (load<u8>(text + <usize>e) == 0x0A || load<u8>(text + <usize>e) == 0x0D)) e++;
-    return e;
-  }
-  // The whitespace run [i, w): \s*[\r\n]+ ends after its last newline; else \s+(?!\S) leaves the
-  // run's last character to the next piece unless the run ends the text; else \s+ (one character).
+  return e;
+}
+
+// The whitespace alternatives from i: \s*[\r\n]+ ends after the run's last newline (when
+// `newlines`: cl100k, o200k); else \s+(?!\S) leaves the run's last character to the next piece
+// unless the run ends the text; else \s+ (one character). An unclassified character is one piece,
+// so the scan always advances.
+@inline function whitespaceEnd(text: usize, i: i32, n: i32, classes: usize, newlines: bool): i32 {
   let w = i;
   let last = i;
   let lastNewline = -1;
   while (true) {
-    const c = classAt(text, w, n, classes);
-    if (c != SPACE && c != NEWLINE) break;
-    if (c == NEWLINE) lastNewline = w;
+    const b = bitAt(text, w, n, classes);
+    if (!(b & WHITE)) break;
+    if (b == 1 << CharClass.newline) lastNewline = w;
     last = w;
     w += cpLen;
   }
-  if (w == i) return i + l0; // an unclassified character: one piece, so the scan always advances
-  if (lastNewline >= 0) return lastNewline + 1;
+  if (w == i) {
+    codePointAt(text + <usize>i);
+    return i + cpLen;
+  }
+  if (newlines && lastNewline >= 0) return lastNewline + 1;
   if (w == n || last == i) return w;
   return last;
+}
+
+// End of the cl100k piece that starts at byte i (< n): the pattern's alternatives in order.
+function cl100kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
+  const b0 = load<u8>(text + <usize>i);
+  // (?:'s|'t|'re|'ve|'m|'ll|'d), any case
+  const k = b0 == 0x27 ? contraction(text, i, n, false) : 0;
+  if (k > 0) return i + k;
+  const c0 = bitAt(text, i, n, classes);
+  const l0 = cpLen;
+  // [^\r\n\p{L}\p{N}]?\p{L}+
+  if (c0 & LETTERS) return runEnd(text, i + l0, n, classes, LETTERS);
+  const c1 = bitAt(text, i + l0, n, classes);
+  if ((c0 & PREFIX) && (c1 & LETTERS)) return runEnd(text, i + l0 + cpLen, n, classes, LETTERS);
+  // \p{N}{1,3}
+  if (c0 & DIGITS) return digitsEnd(text, i, l0, n, classes);
+  //  ?[^\s\p{L}\p{N}]+[\r\n]*
+  if ((c0 & PUNCT) || (b0 == 0x20 && (c1 & PUNCT))) return punctEnd(text, c0 & PUNCT ? i : i + 1, n, classes, false);
+  return whitespaceEnd(text, i, n, classes, true);
+}
+
+// End of the upper-case-then-lower-case run from j. The match [UPPERISH]*[LOWERISH]+ of o200k's first
+// word alternative ends there, or it is -1 when there is none; upperEnd gets the end of the
+// [UPPERISH]* run (the second alternative's [UPPERISH]+, when it is past j).
+let upperEnd: i32 = 0;
+
+function casedWordEnd(text: usize, j: i32, n: i32, classes: usize): i32 {
+  let a = j;
+  let lowerEnd = -1;
+  while (true) {
+    const b = bitAt(text, a, n, classes);
+    if (!(b & UPPERISH)) {
+      upperEnd = a;
+      // Greedy [UPPERISH]* took the run; [LOWERISH]+ goes on from a lower-case letter after it,
+      // else backtracks to the run's last LOWERISH character.
+      return b == 1 << CharClass.lower ? runEnd(text, a, n, classes, LOWERISH) : lowerEnd;
+    }
+    if (b & LOWERISH) lowerEnd = a + cpLen;
+    a += cpLen;
+  }
+}
+
+@inline function withContraction(text: usize, e: i32, n: i32): i32 {
+  return byteAt(text, e, n) == 0x27 ? e + contraction(text, e, n, false) : e;
+}
+
+// End of the o200k piece that starts at byte i (< n): the pattern's alternatives in order.
+function o200kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
+  const c0 = bitAt(text, i, n, classes);
+  const l0 = cpLen;
+  const b0 = load<u8>(text + <usize>i);
+  // [^\r\n\p{L}\p{N}]?[UPPERISH]*[LOWERISH]+(?:contraction)?, the prefix tried first, then
+  // [^\r\n\p{L}\p{N}]?[UPPERISH]+[LOWERISH]*(?:contraction)? (its [LOWERISH]* is empty here: a
+  // lower-case letter after the run would have matched the first).
+  if (c0 & (PREFIX | LETTERS)) {
+    let afterPrefix = -1;
+    if (c0 & PREFIX) {
+      const e = casedWordEnd(text, i + l0, n, classes);
+      if (e >= 0) return withContraction(text, e, n);
+      afterPrefix = upperEnd;
+    }
+    if (c0 & (LETTERS | (1 << CharClass.mark))) {
+      const e = casedWordEnd(text, i, n, classes);
+      if (e >= 0) return withContraction(text, e, n);
+    }
+    if (afterPrefix > i + l0) return withContraction(text, afterPrefix, n);
+    if (c0 & UPPERISH) return withContraction(text, upperEnd, n);
+  }
+  // \p{N}{1,3}
+  if (c0 & DIGITS) return digitsEnd(text, i, l0, n, classes);
+  //  ?[^\s\p{L}\p{N}]+[\r\n/]*
+  const c1 = bitAt(text, i + l0, n, classes);
+  if ((c0 & PUNCT) || (b0 == 0x20 && (c1 & PUNCT))) return punctEnd(text, c0 & PUNCT ? i : i + 1, n, classes, true);
+  return whitespaceEnd(text, i, n, classes, true);
+}
+
+// End of the GPT-2 (r50k, p50k) piece that starts at byte i (< n).
+function gpt2PieceEnd(text: usize, i: i32, n: i32, classes: usize): i32 {
+  const b0 = load<u8>(text + <usize>i);
+  // 's|'t|'re|'ve|'m|'ll|'d, lower case only
+  const k = b0 == 0x27 ? contraction(text, i, n, true) : 0;
+  if (k > 0) return i + k;
+  const c0 = bitAt(text, i, n, classes);
+  const l0 = cpLen;
+  // ` ?\p{L}+`, ` ?\p{N}+`, ` ?[^\s\p{L}\p{N}]+`: one class run, after an optional space
+  let set = c0 & (LETTERS | DIGITS | PUNCT) ? c0 : 0;
+  let from = i + l0;
+  if (set == 0 && b0 == 0x20) {
+    const c1 = bitAt(text, i + 1, n, classes);
+    if (c1 & (LETTERS | DIGITS | PUNCT)) {
+      set = c1;
+      from = i + 1 + cpLen;
+    }
+  }
+  if (set != 0) return runEnd(text, from, n, classes, set & LETTERS ? LETTERS : set & DIGITS ? DIGITS : PUNCT);
+  return whitespaceEnd(text, i, n, classes, false);
+}
+
+@inline function pieceEnd(pattern: i32, text: usize, i: i32, n: i32, classes: usize): i32 {
+  if (pattern == SplitPattern.cl100k) return cl100kPieceEnd(text, i, n, classes);
+  if (pattern == SplitPattern.o200k) return o200kPieceEnd(text, i, n, classes);
+  return gpt2PieceEnd(text, i, n, classes);
+}
+
+// The end of the piece at byte i under `pattern` (tests drive the scanners through this).
+export function splitPieceEnd(pattern: i32, text: usize, i: i32, n: i32, classes: usize): i32 {
+  return pieceEnd(pattern, text, i, n, classes);
 }
 
 // ---- piece cache: the ids of pieces that went through merging, so a word merges once ----
@@ -172,32 +286,53 @@ function cachePut(cache: usize, p: usize, n: i32, ids: usize, count: i32): void 
   store<i32>(cache + PieceCache.count, load<i32>(cache + PieceCache.count) + 1);
 }
 
-// Encodes UTF-8 text[pos, n) (cl100k pieces) into out, resuming where a previous call stopped.
-// state: the EncodeState record, in and out. byteToId: [256] i32 (-1: no token, dropped). index: 0,
-// or the BytesIndex record of the vocabulary's token bytes (bpe-merge.ts) for the whole-piece
-// lookup. cache: the piece cache above. text has 8 bytes of slack past n. out: room for outCap ids.
-// scratch: `cap` symbol ids then bpeMergeScratchBytes(cap) bytes, cap ≤ outCap.
-// Returns an EncodeStatus: done; outFull (the next piece might not fit in out: the caller takes
-// the ids and sets state.count to 0); longPiece (the piece at state.pos has state.pieceLen > cap
-// bytes: the caller merges it with scratch of its own and moves state.pos past it). Either way the
-// caller calls again. Memory stays bounded by cap and outCap, however long the text or a piece.
-export function bpeEncodeCl100k(text: usize, n: i32, classes: usize, byteToId: usize, table: usize, mask: i32,
-                                index: usize, cache: usize, out: usize, outCap: i32, scratch: usize, cap: i32, state: usize): i32 {
+// Encodes the pieces of UTF-8 text[0, n) from state.pos on into `out`, resuming where a previous
+// call stopped. enc: a BpeEncoder record; with SplitPattern.pieces, n is the number of
+// [start, end) byte pairs at enc.bounds and state.pos a pair index. w: an EncodeWorker record (its
+// cache, scratch of `cap` symbols, out with room for outCap ids, state). text has 8 bytes of slack
+// past its end. Returns an EncodeStatus: done; outFull (the next piece might not fit in out: the
+// caller takes the ids and sets state.count to 0); longPiece (the piece at state.pieceStart has
+// state.pieceLen > cap bytes: the caller merges it with scratch of its own; state.pos is already
+// past it). Either way the caller calls again. Memory stays bounded by cap and outCap, however long
+// the text or a piece.
+export function bpeEncodeText(enc: usize, text: usize, n: i32, w: usize): i32 {
+  const pattern = load<i32>(enc + BpeEncoder.pattern);
+  const classes = <usize>load<i32>(enc + BpeEncoder.classes);
+  const bounds = <usize>load<i32>(enc + BpeEncoder.bounds);
+  const byteToId = <usize>load<i32>(enc + BpeEncoder.byteToId);
+  const table = <usize>load<i32>(enc + BpeEncoder.table);
+  const mask = load<i32>(enc + BpeEncoder.mask);
+  const index = <usize>load<i32>(enc + BpeEncoder.index);
+  const cache = <usize>load<i32>(w + EncodeWorker.cache);
+  const out = <usize>load<i32>(w + EncodeWorker.out);
+  const outCap = load<i32>(w + EncodeWorker.outCap);
+  const cap = load<i32>(w + EncodeWorker.cap);
+  const ids = <usize>load<i32>(w + EncodeWorker.scratch);
+  const mergeScratch = ids + (<usize>cap << 2);
+  const state = w + EncodeWorker.state;
   let i = load<i32>(state + EncodeState.pos);
   let k = load<i32>(state + EncodeState.count);
-  const ids = scratch;
-  const mergeScratch = scratch + (<usize>cap << 2);
   let status = EncodeStatus.done;
   while (i < n) {
-    const e = cl100kPieceEnd(text, i, n, classes);
-    const len = e - i;
-    const p = text + <usize>i;
+    let s = i, e: i32;
+    if (pattern == SplitPattern.pieces) {
+      s = load<i32>(bounds + (<usize>i << 3));
+      e = load<i32>(bounds + (<usize>i << 3), 4);
+      i++;
+    } else {
+      e = pieceEnd(pattern, text, i, n, classes);
+      i = e;
+    }
+    const len = e - s;
+    const p = text + <usize>s;
     if (len > cap) {
+      store<i32>(state + EncodeState.pieceStart, s);
       store<i32>(state + EncodeState.pieceLen, len);
       status = EncodeStatus.longPiece;
       break;
     }
     if (k + len > outCap) { // a piece of len bytes has at most len ids
+      i = pattern == SplitPattern.pieces ? i - 1 : s;
       status = EncodeStatus.outFull;
       break;
     }
@@ -207,30 +342,87 @@ export function bpeEncodeCl100k(text: usize, n: i32, classes: usize, byteToId: u
       if (id >= 0) {
         store<i32>(out + (<usize>k << 2), id);
         k++;
-        i = e;
         continue;
       }
     }
     const hit = cacheGet(cache, p, len, out + (<usize>k << 2));
     if (hit >= 0) {
       k += hit;
-      i = e;
       continue;
     }
     const m = bpeMergeBytes(table, mask, p, len, byteToId, ids, mergeScratch);
     memory.copy(out + (<usize>k << 2), ids, <usize>m << 2);
     cachePut(cache, p, len, ids, m);
     k += m;
-    i = e;
   }
   store<i32>(state + EncodeState.pos, i);
   store<i32>(state + EncodeState.count, k);
   return status;
 }
 
+// Runs the tiles of a JobKind.tokenize job (TokenizeJob in abi.ts) as participant `worker`: each
+// tile is docsPerTile documents, each encoded whole into its place in `out` (room for one id per
+// byte, so out never fills), or counted through the worker's own id buffer when out is 0. A
+// document with a piece longer than the worker's scratch gets count -1: the caller encodes it.
+export function bpeTokenizeTiles(job: usize, worker: i32): void {
+  const p = job + Job.payload;
+  const enc = <usize>load<i32>(p + TokenizeJob.encoder);
+  const text = <usize>load<i32>(p + TokenizeJob.text);
+  const docs = <usize>load<i32>(p + TokenizeJob.docs);
+  const nDocs = load<i32>(p + TokenizeJob.nDocs);
+  const perTile = load<i32>(p + TokenizeJob.docsPerTile);
+  const out = <usize>load<i32>(p + TokenizeJob.out);
+  const counts = <usize>load<i32>(p + TokenizeJob.counts);
+  const w = <usize>load<i32>(p + TokenizeJob.workers) + <usize>worker * EncodeWorker.size;
+  const state = w + EncodeWorker.state;
+  const ownOut = load<i32>(w + EncodeWorker.out);
+  const ownCap = load<i32>(w + EncodeWorker.outCap);
+  for (;;) {
+    const t = claim(job);
+    if (t < 0) break;
+    const end = min(nDocs, (t + 1) * perTile);
+    for (let d = t * perTile; d < end; d++) {
+      const s = load<i32>(docs + (<usize>d << 2));
+      const len = load<i32>(docs + (<usize>d << 2), 4) - s;
+      if (out != 0) {
+        store<i32>(w + EncodeWorker.out, <i32>(out + (<usize>s << 2)));
+        store<i32>(w + EncodeWorker.outCap, len);
+      }
+      store<i32>(state + EncodeState.pos, 0);
+      store<i32>(state + EncodeState.count, 0);
+      let total = 0;
+      for (;;) {
+        const status = bpeEncodeText(enc, text + <usize>s, len, w);
+        total += load<i32>(state + EncodeState.count);
+        if (status == EncodeStatus.done) break;
+        if (status == EncodeStatus.longPiece) { total = -1; break; }
+        store<i32>(state + EncodeState.count, 0); // counting: the ids are dropped
+      }
+      store<i32>(counts + (<usize>d << 2), total);
+    }
+  }
+  store<i32>(w + EncodeWorker.out, ownOut);
+  store<i32>(w + EncodeWorker.outCap, ownCap);
+}
+
+// Writes a JobKind.tokenize job at `job` (Job.payload + TokenizeJob.size bytes) for runJob.
+export function bpeTokenizePrepare(job: usize, encoder: usize, text: usize, docs: usize, nDocs: i32, docsPerTile: i32,
+                                   out: usize, counts: usize, workers: usize, threads: i32): void {
+  jobInit(job, JobKind.tokenize, threads, (nDocs + docsPerTile - 1) / docsPerTile);
+  const p = job + Job.payload;
+  store<i32>(p + TokenizeJob.encoder, <i32>encoder);
+  store<i32>(p + TokenizeJob.text, <i32>text);
+  store<i32>(p + TokenizeJob.docs, <i32>docs);
+  store<i32>(p + TokenizeJob.nDocs, nDocs);
+  store<i32>(p + TokenizeJob.docsPerTile, docsPerTile);
+  store<i32>(p + TokenizeJob.out, <i32>out);
+  store<i32>(p + TokenizeJob.counts, <i32>counts);
+  store<i32>(p + TokenizeJob.workers, <i32>workers);
+}
+
 // Code points of UTF-8 text[0, n) whose class is still 0, each once (marked 255 until the caller
 // classifies them), into out[0, max); returns how many (stops at max).
-export function cl100kUnclassified(text: usize, n: i32, classes: usize, out: usize, max: i32): i32 {
+export function splitUnclassified(text: usize, n: i32, classes: usize, out: usize, max: i32): i32 {
   let k = 0;
   for (let i = 0; i < n && k < max; i += cpLen) {
     const cp = codePointAt(text + <usize>i);

@@ -17,6 +17,18 @@ runExample("./backprop.mjs");
 section("tokenizers: BPE of the notes (001), then byte-level BPE on Genesis 1-3 (shipped)");
 runExample("./bpe.mjs");
 
+section("tokenizers: the verses of Genesis 1-3 counted on the worker pool (o200k split in WASM)");
+{
+  const text = readFileSync(new URL("../test/fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8");
+  const tok = ts.BPETokenizer.train([text], { vocabSize: 600, pattern: "o200k" });
+  const verses = text.split("\n").filter((l) => l.trim());
+  const before = info().threadsInUse;
+  const counts = [1, 2].map((threads) => (ts.setThreads(threads), tok.countTokens(verses)));
+  console.log(`${verses.length} verses, ${counts[0].reduce((a, b) => a + b, 0)} tokens; 1 and 2 threads agree: ${counts[0].join() === counts[1].join()}`);
+  ts.setThreads(before);
+  tok.dispose();
+}
+
 section("matmul throughput");
 for (const n of [128, 256, 512]) {
   const a = randn([n, n]), b = randn([n, n]);

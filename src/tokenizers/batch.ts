@@ -68,6 +68,8 @@ export interface BatchSource {
   idToToken(id: number): string | undefined;
   template?: Template | null;
   padToken?: string | null;
+  /** Ids of many texts at once (e.g. on the worker pool), each as encodeWithOffsets gives them. */
+  encodeMany?(texts: readonly string[], options: SpecialOptions | undefined, counting: false): number[][];
 }
 
 interface Row {
@@ -123,14 +125,25 @@ export function encodeBatch(tok: BatchSource, inputs: TextInput[], options: Batc
     if (id === undefined) fail("E_TOKEN", "template", "special tokens present in the vocabulary", name);
     return id;
   };
-  const rows: Row[] = inputs.map((input, i) => {
+  inputs.forEach((input, i) => {
     const isPair = Array.isArray(input);
     if (isPair && (input.length !== 2 || typeof input[0] !== "string" || typeof input[1] !== "string")) {
       fail("E_TYPE", `inputs[${i}]`, "a string or a [text, textPair] pair of strings", input);
     }
     if (!isPair && typeof input !== "string") fail("E_TYPE", `inputs[${i}]`, "a string or a [text, textPair] pair of strings", input);
-    const a = tok.encodeWithOffsets(isPair ? input[0] : input, encOpts);
-    const b = isPair ? tok.encodeWithOffsets(input[1], encOpts) : null;
+  });
+  // Without offsets every text's ids can come from one encodeMany call (the tokenizer's pool).
+  let many: number[][] | null = null;
+  if (!wantOffsets && tok.encodeMany) {
+    const texts = inputs.flatMap((input) => (Array.isArray(input) ? input : [input]));
+    many = tok.encodeMany(texts, encOpts, false);
+  }
+  let next = 0;
+  const encode = (text: string) => (many !== null ? { ids: many[next++] } : tok.encodeWithOffsets(text, encOpts));
+  const rows: Row[] = inputs.map((input) => {
+    const isPair = Array.isArray(input);
+    const a = encode(isPair ? input[0] : input);
+    const b = isPair ? encode(input[1]) : null;
     const items = template ? (isPair ? template.pair : template.single) : null;
     const nSpecial = items ? items.filter((t) => "special" in t).length : 0;
     let na = a.ids.length, nb = b ? b.ids.length : 0;

@@ -9,7 +9,7 @@ import { fail, TesseraError } from "../errors.js";
 import { heapI32 } from "../runtime/wasm.js";
 import { bytesToByteLevel, checkText, utf8Decode, utf8DecodeStrict, utf8Encode, utf8Length, utf8MapInto } from "./byte-level.js";
 import { MergeTable, SMALL_PIECE, TokenBytesIndex } from "./merge-table.js";
-import { Cl100kEncoder } from "./cl100k-encoder.js";
+import { WasmEncoder, type ScannedPattern } from "./wasm-encoder.js";
 import { compilePattern, matchesOnly, normalize, PATTERNS, PreTokenizer, type NormalizeOptions, type PatternSpec, type PreTokenizerStep } from "./pre-tokenizers.js";
 import { codePointUnits } from "./split.js";
 import { TokenTable } from "./vocab.js";
@@ -59,6 +59,7 @@ const CACHE_LIMIT = 1 << 16;
 const SURROGATE = /[\uD800-\uDFFF]/;
 const LONE_SURROGATE = /\p{Cs}/gu;
 const CACHE_PIECE_MAX = 48;
+const SCANNED = new Map<string, ScannedPattern>([[PATTERNS.cl100k, "cl100k"], [PATTERNS.o200k, "o200k"], [PATTERNS.gpt2, "gpt2"]]);
 
 export class BPETokenizer {
   readonly byteLevel: boolean;
@@ -87,8 +88,8 @@ export class BPETokenizer {
   /** Token text → id for the whole-piece lookup of the JS path (ignoreMerges), made on first use. */
   private wholeToken: Map<string, number> | null = null;
   private readonly cache = new Map<string, number | number[]>();
-  /** Whole-text encoding in WASM for byte-level cl100k tokenizers (cl100k-encoder.ts); else null. */
-  private readonly wasmEncoder: Cl100kEncoder | null = null;
+  /** Whole-text encoding in WASM for byte-level tokenizers whose pieces are a pattern's matches (wasm-encoder.ts); else null. */
+  private readonly wasmEncoder: WasmEncoder | null = null;
   private readonly index: TokenBytesIndex | null = null;
   private tokenStrings: string[] | null = null;
   private stringToId: Map<string, number> | null = null;
@@ -132,9 +133,11 @@ export class BPETokenizer {
     this.unkId = unk ?? -1;
     // Hugging Face's BPE gives a symbol missing from the vocabulary the unk token (else drops it).
     if (this.byteLevel && this.unkId >= 0) for (let b = 0; b < 256; b++) if (this.byteToId[b] < 0) this.byteToId[b] = this.unkId;
-    // Whole-text encoding in WASM suits byte-level tokenizers with the cl100k pattern; when they
-    // look pieces up whole first, it needs the token-bytes index (tiktoken ranks build it anyway).
-    const wasmPath = this.byteLevel && this.fast !== null && this.fast.re.source === PATTERNS.cl100k;
+    // Whole-text encoding in WASM suits byte-level tokenizers whose pieces are one pattern's
+    // matches: tiktoken's patterns are scanned there, others split here. When they look pieces up
+    // whole first, it needs the token-bytes index (tiktoken ranks build it anyway).
+    const wasmPath = this.byteLevel && this.fast !== null;
+    const scanned = wasmPath ? SCANNED.get(this.fast!.re.source) : undefined;
     let index: TokenBytesIndex | null = null;
     if (this.tiktokenRanks || (wasmPath && this.ignoreMerges)) {
       try {
@@ -152,7 +155,7 @@ export class BPETokenizer {
         table = MergeTable.fromMerges(cfg.merges ?? new Int32Array(0));
       }
       if (wasmPath && (!this.ignoreMerges || index !== null)) {
-        this.wasmEncoder = new Cl100kEncoder(table, index, this.byteToId);
+        this.wasmEncoder = new WasmEncoder(table, index, this.byteToId, scanned ?? this.fast!.re);
         this.index = index;
       } else {
         index?.dispose();
@@ -266,9 +269,54 @@ export class BPETokenizer {
     return offsets ? { ids, offsets } : { ids };
   }
 
-  /** Number of tokens encode(text) returns. */
-  countTokens(text: string, options?: SpecialOptions): number {
-    return this.encode(text, options).length;
+  /**
+   * Number of tokens encode(text) returns, without making the id array; for an array of texts, the
+   * count of each, encoded on the worker pool (setThreads) when the tokenizer encodes in WASM.
+   */
+  countTokens(text: string, options?: SpecialOptions): number;
+  countTokens(texts: readonly string[], options?: SpecialOptions): number[];
+  countTokens(text: string | readonly string[], options?: SpecialOptions): number | number[] {
+    if (Array.isArray(text)) return this.encodeMany(text as readonly string[], options, true);
+    const plain = this.plainText(checkText("text", text), options);
+    return plain === null ? this.encode(text as string, options).length : this.wasmEncoder!.count(plain);
+  }
+
+  /**
+   * @internal Ids of each text (counting: only their number), as encode() gives them; the texts the
+   * WASM encoder takes whole go to the worker pool together.
+   */
+  encodeMany(texts: readonly string[], options: SpecialOptions | undefined, counting: true): number[];
+  encodeMany(texts: readonly string[], options: SpecialOptions | undefined, counting: false): number[][];
+  encodeMany(texts: readonly string[], options: SpecialOptions | undefined, counting: boolean): number[] | number[][] {
+    if (!Array.isArray(texts)) fail("E_TYPE", "texts", "an array of strings", texts);
+    const out: (number | number[])[] = new Array(texts.length);
+    const plain: string[] = [];
+    const at: number[] = [];
+    for (let i = 0; i < texts.length; i++) {
+      const p = this.plainText(checkText(`texts[${i}]`, texts[i]), options);
+      if (p !== null) {
+        plain.push(p);
+        at.push(i);
+      } else {
+        const ids = this.encode(texts[i], options);
+        out[i] = counting ? ids.length : ids;
+      }
+    }
+    if (plain.length > 0) {
+      const done = counting ? this.wasmEncoder!.encodeMany(plain, true) : this.wasmEncoder!.encodeMany(plain, false);
+      for (let k = 0; k < at.length; k++) out[at[k]] = done[k];
+    }
+    return out as number[] | number[][];
+  }
+
+  // The text as the WASM encoder takes it whole (prefix space added), or null when it needs the
+  // general path: no WASM encoder, a normalizer, or a special token in it (E_TOKEN when disallowed).
+  private plainText(text: string, options: SpecialOptions | undefined): string | null {
+    if (this.disposed) throw new TesseraError("E_DISPOSED", "tokenizer: expected a live tokenizer, received one whose dispose() has run");
+    if (this.wasmEncoder === null || this.normalizeOptions.nfc === true || this.normalizeOptions.lowercase === true) return null;
+    const segs = this.specialTokens.segments(text, options, this.defaultAllowedSpecial);
+    if (segs.length !== 1 || segs[0].special >= 0) return null;
+    return text.length === 0 ? "" : this.fast!.prefix && text.charCodeAt(0) !== 32 ? " " + text : text;
   }
 
   encodeBatch(inputs: TextInput[], options?: BatchOptions): BatchEncoding {

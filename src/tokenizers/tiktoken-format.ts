@@ -27,9 +27,68 @@ function encodeBase64(b: Uint8Array): string {
   return btoa(s);
 }
 
+// Base64 alphabet → 6-bit value, -1 for other characters.
+const B64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_VALUE["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+
+/**
+ * The common case of parseRankLines in one pass over the character codes: lines of
+ * "<base64> <digits>" ending in \n or \r\n, ranks ascending and at most MAX_TOKEN_ID. Every
+ * token's bytes are a view into one buffer (a separate buffer per token made the garbage collector
+ * the largest cost of loading). Returns null at the first line that differs in any way, so the
+ * careful parser below finds and names the problem.
+ */
+function parseRankLinesFast(text: string): { ranks: number[]; bytes: Uint8Array[] } | null {
+  const buf = new Uint8Array(text.length);
+  const ranks: number[] = [];
+  const bytes: Uint8Array[] = [];
+  const n = text.length;
+  let at = 0;
+  for (let i = 0; i < n;) {
+    let c = text.charCodeAt(i);
+    if (c === 10) { i++; continue; }
+    // base64 → bytes
+    const start = at;
+    let acc = 0, bits = 0, pad = 0, len = 0;
+    for (; i < n; i++, len++) {
+      c = text.charCodeAt(i);
+      if (c === 61) { // "=": padding, at most two, only at the end
+        if (++pad > 2) return null;
+        continue;
+      }
+      const v = c < 128 ? B64_VALUE[c] : -1;
+      if (v < 0) break;
+      if (pad > 0) return null;
+      acc = (acc << 6) | v;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        buf[at++] = (acc >> bits) & 255;
+      }
+    }
+    if (len === 0 || len % 4 !== 0 || c !== 32) return null;
+    // " " then the rank's digits, then the line's end
+    let rank = 0, digits = 0;
+    for (i++; i < n; i++, digits++) {
+      c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      rank = rank * 10 + (c - 48);
+    }
+    if (digits === 0 || digits > 10 || rank > MAX_TOKEN_ID) return null;
+    if (i < n && c === 13) c = text.charCodeAt(++i);
+    if (i < n && c !== 10) return null;
+    if (ranks.length > 0 && rank <= ranks[ranks.length - 1]) return null;
+    ranks.push(rank);
+    bytes.push(buf.subarray(start, at));
+  }
+  return ranks.length > 0 ? { ranks, bytes } : null;
+}
+
 /** Ranks and bytes of the lines of a .tiktoken file, in file order. */
 function parseRankLines(text: string): { ranks: number[]; bytes: Uint8Array[] } {
   if (typeof text !== "string") fail("E_TYPE", "ranks", "the text of a .tiktoken file", text);
+  const fast = parseRankLinesFast(text);
+  if (fast !== null) return fast;
   const ranks: number[] = [];
   const bytes: Uint8Array[] = [];
   const lines = text.split("\n");

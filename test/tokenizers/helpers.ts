@@ -3,6 +3,7 @@
 // .tiktoken loader is exercised too.
 import cl100k from "js-tiktoken/ranks/cl100k_base";
 import o200k from "js-tiktoken/ranks/o200k_base";
+import r50k from "js-tiktoken/ranks/r50k_base";
 import { fromTiktoken, type BPETokenizer } from "../../src/index.js";
 
 type Ranks = { pat_str: string; special_tokens: Record<string, number>; bpe_ranks: string };
@@ -20,17 +21,19 @@ export function toTiktokenText(ranks: Ranks): string {
 
 const built = new Map<string, BPETokenizer>();
 
-export function tesseraEncoding(name: "cl100k_base" | "o200k_base"): BPETokenizer {
+const PATTERN = { cl100k_base: "cl100k", o200k_base: "o200k", r50k_base: "gpt2" } as const;
+
+export function tesseraEncoding(name: "cl100k_base" | "o200k_base" | "r50k_base"): BPETokenizer {
   let t = built.get(name);
   if (!t) {
-    const ranks = (name === "cl100k_base" ? cl100k : o200k) as Ranks;
-    t = fromTiktoken(toTiktokenText(ranks), { pattern: name === "cl100k_base" ? "cl100k" : "o200k", specialTokens: ranks.special_tokens });
+    const ranks = jsTiktokenRanks[name];
+    t = fromTiktoken(toTiktokenText(ranks), { pattern: PATTERN[name], specialTokens: ranks.special_tokens });
     built.set(name, t);
   }
   return t;
 }
 
-export const jsTiktokenRanks = { cl100k_base: cl100k as Ranks, o200k_base: o200k as Ranks };
+export const jsTiktokenRanks = { cl100k_base: cl100k as Ranks, o200k_base: o200k as Ranks, r50k_base: r50k as Ranks };
 
 /** Seeded PRNG (mulberry32). */
 export function rng(seed: number): () => number {

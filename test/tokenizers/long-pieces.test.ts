@@ -1,16 +1,18 @@
 // Adversarial single pieces (one character repeated, letters without spaces, combining marks, lone
-// surrogates, NUL bytes) for cl100k_base (whole-text WASM encoder) and o200k_base (JS regex path):
-// encoding time grows linearly (n against 4n, a generous factor, no absolute wall-clock limits),
+// surrogates, NUL bytes) for cl100k_base, o200k_base and r50k_base (each split by its scanner in
+// WASM, wasm-encoder.ts): encoding time grows linearly (n against 4n, a generous factor, no
+// absolute wall-clock limits), ids equal js-tiktoken's where it finishes in time (500 characters),
 // WASM memory after the call does not grow with the input (memory() and the tokenizer's own
 // count), and a piece longer than the kept scratch gives tiktoken's ids (the `tiktoken` package,
 // openai's Rust core: js-tiktoken would take minutes on such pieces — both are quadratic on one
 // piece). Times are CPU times of this process. Seeded; a failure names the input.
 import { describe, expect, it } from "vitest";
 import { get_encoding } from "tiktoken";
+import { Tiktoken } from "js-tiktoken/lite";
 import { memory } from "../../src/index.js";
-import { bestCpuMs, rng, tesseraEncoding } from "./helpers.js";
+import { bestCpuMs, jsTiktokenRanks, rng, tesseraEncoding } from "./helpers.js";
 
-const KEPT_TEXT_BUFFER = 4 * 2 ** 20; // cl100k-encoder.ts keeps a UTF-8 chunk buffer up to this size
+const KEPT_TEXT_BUFFER = 4 * 2 ** 20; // wasm-encoder.ts keeps a UTF-8 chunk buffer up to this size
 
 function letters(n: number, seed: number): string {
   const r = rng(seed);
@@ -27,7 +29,7 @@ const INPUTS: [string, (n: number) => string][] = [
   ["NUL bytes", (n) => "\0".repeat(n)],
 ];
 
-for (const name of ["cl100k_base", "o200k_base"] as const) {
+for (const name of ["cl100k_base", "o200k_base", "r50k_base"] as const) {
   describe(`${name}: single pieces`, () => {
     const tok = tesseraEncoding(name);
 
@@ -40,6 +42,11 @@ for (const name of ["cl100k_base", "o200k_base"] as const) {
       } finally {
         ref.free();
       }
+    });
+
+    it("ids equal js-tiktoken's on 500 characters of each kind (js-tiktoken is quadratic on one piece)", () => {
+      const js = new Tiktoken(jsTiktokenRanks[name]);
+      for (const [label, make] of INPUTS) expect(tok.encode(make(500)), label).toEqual(js.encode(make(500)));
     });
 
     for (const [label, make] of INPUTS) {
