@@ -4,6 +4,7 @@
 
 import { TesseraError } from "../errors.js";
 import type { BPETokenizer } from "./bpe-tokenizer.js";
+import { PipelineTokenizer } from "./pipeline.js";
 import type { TemplateItem } from "./batch.js";
 import { matchesOnly, PATTERNS, type PreTokenizerStep } from "./pre-tokenizers.js";
 import type { SplitRule } from "./split.js";
@@ -39,8 +40,9 @@ function preTokenizerJson(steps: readonly PreTokenizerStep[], byteLevel: boolean
   return splits.length === 1 ? splits[0] : { type: "Sequence", pretokenizers: splits };
 }
 
-/** A tokenizer.json object for a BPE tokenizer we trained or loaded (not for tiktoken ranks). */
-export function toTokenizerJson(tok: BPETokenizer): object {
+/** A tokenizer.json object for a tokenizer we trained or loaded (not for tiktoken ranks). */
+export function toTokenizerJson(tok: BPETokenizer | PipelineTokenizer): object {
+  if (tok instanceof PipelineTokenizer) return tok.toJSON();
   if (tok.tiktokenRanks) {
     throw new TesseraError("E_STATE", "tokenizer: expected a BPE tokenizer with merges (trained or loaded from tokenizer.json), received one built from tiktoken ranks (save it with serializeTiktokenRanks)");
   }
@@ -73,6 +75,6 @@ export function toTokenizerJson(tok: BPETokenizer): object {
   };
 }
 
-export function saveTokenizerJson(tok: BPETokenizer): string {
+export function saveTokenizerJson(tok: BPETokenizer | PipelineTokenizer): string {
   return JSON.stringify(toTokenizerJson(tok), null, 2);
 }
