@@ -349,7 +349,7 @@ export function loadTokenizerJson(input: string | object): BPETokenizer | WordPi
     padToken = json.padding.pad_token as string;
   }
   const wordPiece = model.type === "WordPiece" || (model.type === undefined && model.continuing_subword_prefix !== undefined && !("merges" in model));
-  need(wordPiece || model.type === "BPE" || model.type === undefined, "model.type", '"BPE" or "WordPiece"', model.type);
+  need(wordPiece || model.type === "BPE" || model.type === undefined, "model.type", '"BPE", "Unigram", "WordLevel" or "WordPiece"', model.type);
   const vocab = readVocab(model);
   const added = readAdded(json, vocab);
   const tok = wordPiece ? loadWordPiece(json, model, added, vocab) : loadBPE(json, model, added, vocab);
