@@ -41,23 +41,34 @@ export class NormStr {
 /** Builds a NormStr one piece of text at a time. */
 export class NormBuilder {
   private parts: string[] = [];
-  private spans: number[] = [];
+  private spans = new Int32Array(64);
+  private n = 0;
+
+  private reserve(units: number): void {
+    if (this.n + 2 * units <= this.spans.length) return;
+    const grown = new Int32Array(Math.max(2 * this.spans.length, this.n + 2 * units));
+    grown.set(this.spans.subarray(0, this.n));
+    this.spans = grown;
+  }
 
   push(text: string, start: number, end: number): void {
     if (text.length === 0) return;
     this.parts.push(text);
-    for (let k = 0; k < text.length; k++) this.spans.push(start, end);
+    this.reserve(text.length);
+    for (let k = 0; k < text.length; k++) { this.spans[this.n++] = start; this.spans[this.n++] = end; }
   }
 
   /** Copies units [from, to) of src unchanged. */
   copy(src: NormStr, from: number, to: number): void {
     if (from >= to) return;
     this.parts.push(src.s.slice(from, to));
-    for (let k = 2 * from; k < 2 * to; k++) this.spans.push(src.a[k]);
+    this.reserve(to - from);
+    this.spans.set(src.a.subarray(2 * from, 2 * to), this.n);
+    this.n += 2 * (to - from);
   }
 
   done(): NormStr {
-    return new NormStr(this.parts.join(""), Int32Array.from(this.spans));
+    return new NormStr(this.parts.join(""), this.spans.subarray(0, this.n));
   }
 }
 

@@ -146,7 +146,7 @@ export class PipelineTokenizer {
 
   private cut(piece: NormStr): NormStr[] {
     const re = this.cutMark;
-    if (re === null || piece.s.length < 256) return [piece];
+    if (re === null) return [piece];
     const out: NormStr[] = [];
     let prev = 0;
     re.lastIndex = 0;
