@@ -15,6 +15,9 @@ execFileSync(process.execPath, [new URL("./backprop.mjs", import.meta.url).pathn
 section("tokenizers: BPE of the notes (001), then byte-level BPE on Genesis 1-3 (shipped)");
 execFileSync(process.execPath, [new URL("./bpe.mjs", import.meta.url).pathname], { stdio: "inherit" });
 
+section("tokenizers: SentencePiece-style tokenizer.json (Llama byte-fallback BPE, T5 Unigram + charsmap)");
+execFileSync(process.execPath, [new URL("./sentencepiece.mjs", import.meta.url).pathname], { stdio: "inherit" });
+
 section("matmul throughput");
 for (const n of [128, 256, 512]) {
   const a = randn([n, n]), b = randn([n, n]);
