@@ -7,22 +7,12 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { loadTokenizerJson, TesseraError } from "../../src/index.js";
+import { rng } from "./helpers.js";
 
 const SEED = 20261202;
 const CASES = 600;
 const dir = new URL("../fixtures/tokenizers/", import.meta.url);
 const read = (f: string) => JSON.parse(readFileSync(new URL(f, dir), "utf8"));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASES: any[] = [
   read("spm-llama.tokenizer.json"),

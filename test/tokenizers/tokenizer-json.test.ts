@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { BPETokenizer, TesseraError, WordPieceTokenizer, loadTokenizerJson, parseTemplate, saveTokenizerJson, toTokenizerJson } from "../../src/index.js";
+import { BPETokenizer, TesseraError, WordPieceTokenizer, fromTiktoken, loadTokenizerJson, parseTemplate, saveTokenizerJson, serializeTiktokenRanks, toTokenizerJson } from "../../src/index.js";
 import { bestCpuMs, rng } from "./helpers.js";
 
 const genesis = readFileSync(new URL("../fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8");
@@ -325,5 +325,30 @@ describe("byte-level BPE without a token for some byte", () => {
       for (const t of ["ab a b", "abé", "ba"]) expect(ours.encode(t), `${unk} ${t}`).toEqual(hf.encode(t, { add_special_tokens: false }).ids);
       ours.dispose();
     }
+  });
+});
+
+describe("a tokenizer loaded from .tiktoken saves as tokenizer.json", () => {
+  it("merges rebuilt from the ranks give tiktoken's ids in tessera and tokenizers.js", () => {
+    const trained = BPETokenizer.train([genesis], { vocabSize: 600, specialTokens: ["<|endoftext|>"] });
+    const ranks = serializeTiktokenRanks([...trained.tokenTable().bytes].filter((b) => new TextDecoder().decode(b) !== "<|endoftext|>"));
+    trained.dispose();
+    const tik = fromTiktoken(ranks, { pattern: "cl100k", specialTokens: { "<|endoftext|>": 100000 } });
+    const json = toTokenizerJson(tik) as { model: { merges: unknown[]; ignore_merges: boolean } };
+    expect(json.model.ignore_merges).toBe(true);
+    expect(json.model.merges.length).toBeGreaterThan(300);
+    const hf = new Tokenizer(json, {});
+    const back = loadTokenizerJson(JSON.stringify(json)) as BPETokenizer;
+    const r = rng(5);
+    const alphabet = [..."abcdefgh ijk\nlmn.,;'THE and 日本🙂é1234567890"];
+    const samples = [...TEXTS, genesis.slice(0, 3000)];
+    for (let i = 0; i < 150; i++) samples.push(Array.from({ length: Math.floor(r() * 40) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(""));
+    for (const t of samples) {
+      const ids = tik.encode(t, { allowedSpecial: "all" });
+      expect(back.encode(t), JSON.stringify(t)).toEqual(ids);
+      expect(hf.encode(t, { add_special_tokens: false }).ids, JSON.stringify(t)).toEqual(ids);
+    }
+    tik.dispose();
+    back.dispose();
   });
 });
