@@ -71,6 +71,7 @@ const NORMALIZERS = ["NFC", "NFD", "NFKC", "NFKD", "Lowercase", "StripAccents", 
 const SPACE = /\p{White_Space}/u;
 // BERT's control characters (removed by clean_text): Cc and Cf other than tab, newline, return.
 const BERT_CONTROL = /(?![\t\n\r])[\p{Cc}\p{Cf}]/u;
+const MARK = /\p{M}/u, NONSPACING_MARK = /\p{Mn}/u, SURROGATE = /\p{Cs}/u;
 const CJK = /[\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}]/u;
 
 export function readNormalizer(v: unknown, at = "normalizer", depth = 0): Normalizer | null {
@@ -84,7 +85,7 @@ export function readNormalizer(v: unknown, at = "normalizer", depth = 0): Normal
     case "Lowercase":
       return { json: { type: t }, run: (ns) => mapChars(ns, (c) => c.toLowerCase()) };
     case "StripAccents":
-      return { json: { type: t }, run: (ns) => mapChars(ns, (c) => (/\p{M}/u.test(c) ? "" : c)) };
+      return { json: { type: t }, run: (ns) => mapChars(ns, (c) => (MARK.test(c) ? "" : c)) };
     case "Strip": {
       const left = bool(n, "strip_left", at, true), right = bool(n, "strip_right", at, true);
       return {
@@ -128,9 +129,9 @@ export function readNormalizer(v: unknown, at = "normalizer", depth = 0): Normal
         json: { type: t, clean_text: clean, handle_chinese_chars: chinese, strip_accents: sa ?? null, lowercase: lower },
         run: (ns) => {
           let x = ns;
-          if (clean) x = mapChars(x, (c) => (c === "\0" || c === "\uFFFD" || BERT_CONTROL.test(c) || /\p{Cs}/u.test(c) ? "" : SPACE.test(c) ? " " : c));
+          if (clean) x = mapChars(x, (c) => (c === "\0" || c === "\uFFFD" || BERT_CONTROL.test(c) || SURROGATE.test(c) ? "" : SPACE.test(c) ? " " : c));
           if (chinese) x = mapChars(x, (c) => (CJK.test(c) ? ` ${c} ` : c));
-          if (strip) x = mapChars(normalizeForm(x, "NFD"), (c) => (/\p{Mn}/u.test(c) ? "" : c));
+          if (strip) x = mapChars(normalizeForm(x, "NFD"), (c) => (NONSPACING_MARK.test(c) ? "" : c));
           if (lower) x = mapChars(x, (c) => c.toLowerCase());
           return x;
         },
