@@ -23,3 +23,4 @@ export { UnigramModel } from "./unigram.js";
 export type { TokenModel } from "./unigram.js";
 export { BPEModel, WordLevelModel } from "./bpe-model.js";
 export type { BPEModelConfig } from "./bpe-model.js";
+export type { UnigramTrainOptions } from "./unigram-train.js";

@@ -13,6 +13,7 @@ import { isObj, need, readDecoder, readNormalizer, readPreTokenizer, type Decode
 import { SpecialTokens, type AddedTokenOptions, type SpecialOptions } from "./special-tokens.js";
 import { readTemplate, readVocab } from "./tokenizer-json.js";
 import { UnigramModel, type TokenModel } from "./unigram.js";
+import { trainUnigramPieces, type UnigramTrainOptions } from "./unigram-train.js";
 import { isTokenId, MAX_TOKEN_ID } from "./vocab.js";
 
 /** An added token as tokenizer.json lists it. */
@@ -71,6 +72,23 @@ export class PipelineTokenizer {
     const sorted = norm.filter((t) => t.length > 0).sort((x, y) => y.length - x.length);
     this.normalizedAdded = sorted.length ? new RegExp(sorted.map((t) => t.replace(/[\\^$*+?.()|[\]{}]/g, "\\$&")).join("|"), "gu") : null;
     this.cutMark = this.model instanceof BPEModel && this.model.cutsBefore("\u2581") ? /(?<!\u2581)(?=\u2581)/gu : null;
+  }
+
+  /**
+   * Trains a Unigram tokenizer the way SentencePiece does (EM with pruning, unigram-train.ts) and
+   * wraps it as a T5-style pipeline: Metaspace (prepend "▁" to every word, split), Unigram,
+   * Metaspace decoder; the special tokens (default ["<unk>"], the first is the unknown token) are
+   * added tokens.
+   */
+  static trainUnigram(texts: readonly string[], options: UnigramTrainOptions): PipelineTokenizer {
+    const pieces = trainUnigramPieces(texts, options);
+    const specials = options.specialTokens ?? ["<unk>"];
+    const meta = { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true };
+    return loadPipeline({
+      model: { type: "Unigram", unk_id: 0, vocab: pieces, byte_fallback: false },
+      added_tokens: specials.map((content, id) => ({ id, content, special: true, normalized: false })),
+      normalizer: null, pre_tokenizer: meta, post_processor: null, decoder: meta,
+    });
   }
 
   /** Largest id + 1 over the model and the added tokens. */
