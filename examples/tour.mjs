@@ -29,6 +29,9 @@ section("tokenizers: the verses of Genesis 1-3 counted on the worker pool (o200k
   tok.dispose();
 }
 
+section("tokenizers: SentencePiece-style tokenizer.json (Llama byte-fallback BPE, T5 Unigram + charsmap)");
+execFileSync(process.execPath, [new URL("./sentencepiece.mjs", import.meta.url).pathname], { stdio: "inherit" });
+
 section("matmul throughput");
 for (const n of [128, 256, 512]) {
   const a = randn([n, n]), b = randn([n, n]);

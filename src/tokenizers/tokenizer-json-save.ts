@@ -4,6 +4,7 @@
 
 import { TesseraError } from "../errors.js";
 import type { BPETokenizer } from "./bpe-tokenizer.js";
+import { PipelineTokenizer } from "./pipeline.js";
 import type { TemplateItem } from "./batch.js";
 import { matchesOnly, PATTERNS, type PreTokenizerStep } from "./pre-tokenizers.js";
 import type { SplitRule } from "./split.js";
@@ -39,11 +40,43 @@ function preTokenizerJson(steps: readonly PreTokenizerStep[], byteLevel: boolean
   return splits.length === 1 ? splits[0] : { type: "Sequence", pretokenizers: splits };
 }
 
-/** A tokenizer.json object for a BPE tokenizer we trained or loaded (not for tiktoken ranks). */
-export function toTokenizerJson(tok: BPETokenizer): object {
-  if (tok.tiktokenRanks) {
-    throw new TesseraError("E_STATE", "tokenizer: expected a BPE tokenizer with merges (trained or loaded from tokenizer.json), received one built from tiktoken ranks (save it with serializeTiktokenRanks)");
+/**
+ * Merges that rebuild tiktoken ranks (as transformers' TikTokenConverter derives them): each
+ * token, in rank order, is merged from its bytes using only lower ranks; the two parts left are its
+ * merge. A token no such merging reaches gets none (ignore_merges still finds it whole).
+ */
+function tiktokenMerges(tok: BPETokenizer): [string, string][] {
+  const { ids, bytes } = tok.tokenTable();
+  const rank = new Map<string, number>();
+  const order: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (tok.specialTokens.byId.has(ids[i])) continue;
+    rank.set(String.fromCharCode(...bytes[i]), ids[i]);
+    order.push(i);
   }
+  order.sort((a, b) => ids[a] - ids[b]);
+  const out: [string, string][] = [];
+  for (const i of order) {
+    const own = ids[i];
+    if (bytes[i].length < 2) continue;
+    const parts = Array.from(bytes[i], (b) => String.fromCharCode(b));
+    for (;;) {
+      let best = -1, bestRank = own;
+      for (let k = 0; k + 1 < parts.length; k++) {
+        const r = rank.get(parts[k] + parts[k + 1]);
+        if (r !== undefined && r < bestRank) { best = k; bestRank = r; }
+      }
+      if (best < 0) break;
+      parts.splice(best, 2, parts[best] + parts[best + 1]);
+    }
+    if (parts.length === 2) out.push([tok.idToToken(rank.get(parts[0])!)!, tok.idToToken(rank.get(parts[1])!)!]);
+  }
+  return out;
+}
+
+/** A tokenizer.json object for any tokenizer we trained or loaded (tiktoken ranks become merges). */
+export function toTokenizerJson(tok: BPETokenizer | PipelineTokenizer): object {
+  if (tok instanceof PipelineTokenizer) return tok.toJSON();
   const vocab: Record<string, number> = {};
   for (const id of tok.tokenTable().ids) {
     if (!tok.specialTokens.byId.has(id)) vocab[tok.idToToken(id)!] = id;
@@ -68,11 +101,11 @@ export function toTokenizerJson(tok: BPETokenizer): object {
     decoder: tok.byteLevel ? { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true } : { type: "Fuse" },
     model: {
       type: "BPE", dropout: null, unk_token: tok.unkToken ?? null, continuing_subword_prefix: null, end_of_word_suffix: null,
-      fuse_unk: false, byte_fallback: false, ignore_merges: tok.ignoreMerges, vocab, merges: tok.getMerges(),
+      fuse_unk: false, byte_fallback: false, ignore_merges: tok.ignoreMerges, vocab, merges: tok.tiktokenRanks ? tiktokenMerges(tok) : tok.getMerges(),
     },
   };
 }
 
-export function saveTokenizerJson(tok: BPETokenizer): string {
+export function saveTokenizerJson(tok: BPETokenizer | PipelineTokenizer): string {
   return JSON.stringify(toTokenizerJson(tok), null, 2);
 }

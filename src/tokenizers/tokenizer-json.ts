@@ -13,6 +13,7 @@ import { SPLIT_BEHAVIORS, type SplitBehavior } from "./split.js";
 import type { AddedTokenOptions } from "./special-tokens.js";
 import { isTokenId, MAX_TOKEN_ID } from "./vocab.js";
 import { WordPieceTokenizer, type BertNormalizerOptions } from "./wordpiece.js";
+import { loadPipeline, PipelineTokenizer } from "./pipeline.js";
 
 type Json = Record<string, unknown>;
 
@@ -36,7 +37,7 @@ function checkDepth(depth: number, arg: string): void {
   if (depth > MAX_DEPTH) throw new TesseraError("E_FORMAT", `tokenizer.json ${arg}: expected Sequences nested at most ${MAX_DEPTH} deep, received deeper nesting`);
 }
 
-function readVocab(model: Json): Map<string, number> {
+export function readVocab(model: Json): Map<string, number> {
   need(isObj(model.vocab), "model.vocab", "an object of token → id", model.vocab);
   const vocab = new Map<string, number>();
   const seen = new Set<number>();
@@ -169,7 +170,7 @@ function readTypeId(v: unknown, arg: string): number {
 }
 
 /** The post-processor's template, or null when it adds no tokens (ByteLevel, none). */
-function readTemplate(p: unknown, depth = 0): Template | null {
+export function readTemplate(p: unknown, depth = 0): Template | null {
   checkDepth(depth, "post_processor");
   if (p === null || p === undefined) return null;
   need(isObj(p), "post_processor", "an object or null", p);
@@ -294,8 +295,41 @@ function loadBPE(json: Json, model: Json, added: Added, vocab: Map<string, numbe
   });
 }
 
-/** Loads a Hugging Face tokenizer.json (text or parsed object). */
-export function loadTokenizerJson(input: string | object): BPETokenizer | WordPieceTokenizer {
+const FAST_TYPES = new Set(["NFC", "Lowercase", "Sequence", "BertNormalizer", "ByteLevel", "Whitespace", "Split", "BertPreTokenizer", "Fuse", "WordPiece"]);
+
+/** Every component type named under v (normalizers, pre-tokenizers, decoders and their Sequences). */
+function componentTypes(v: unknown, out: unknown[] = [], depth = 0): unknown[] {
+  if (depth > MAX_DEPTH || v === null || typeof v !== "object") return out;
+  if (isObj(v) && "type" in v) out.push(v.type);
+  for (const x of Object.values(v as object)) if (x !== null && typeof x === "object") componentTypes(x, out, depth + 1);
+  return out;
+}
+
+/**
+ * Whether a file needs the general pipeline (pipeline.ts): a Unigram or WordLevel model, BPE with
+ * byte fallback, dropout, subword affixes or fused unknowns, a component the byte-level BPE and
+ * WordPiece tokenizers do not have, or added tokens matched after normalization.
+ */
+function needsPipeline(json: Json): boolean {
+  const m = json.model;
+  if (!isObj(m)) return false;
+  if (m.type === "Unigram" || m.type === "WordLevel") return true;
+  if (m.type === "WordPiece" || (m.type === undefined && !("merges" in m))) return false;
+  const set = (k: string) => m[k] !== undefined && m[k] !== null && m[k] !== false && m[k] !== "" && m[k] !== 0;
+  if (["byte_fallback", "dropout", "continuing_subword_prefix", "end_of_word_suffix", "fuse_unk"].some(set)) return true;
+  const types = [json.normalizer, json.pre_tokenizer, json.decoder].flatMap((c) => componentTypes(c));
+  if (types.some((t) => typeof t === "string" && !FAST_TYPES.has(t))) return true;
+  const added = Array.isArray(json.added_tokens) ? json.added_tokens : [];
+  return json.normalizer !== null && json.normalizer !== undefined && added.some((t) => isObj(t) && t.normalized === true && t.special !== true);
+}
+
+/**
+ * Loads a Hugging Face tokenizer.json (text or parsed object): byte-level or character-level BPE
+ * as a BPETokenizer (WASM merging), BERT WordPiece as a WordPieceTokenizer, anything else the
+ * format describes (Unigram, byte-fallback BPE, WordLevel, Metaspace, Precompiled ...) as a
+ * PipelineTokenizer.
+ */
+export function loadTokenizerJson(input: string | object): BPETokenizer | WordPieceTokenizer | PipelineTokenizer {
   let json: unknown = input;
   if (typeof input === "string") {
     try {
@@ -307,6 +341,7 @@ export function loadTokenizerJson(input: string | object): BPETokenizer | WordPi
   if (!isObj(json)) fail("E_FORMAT", "tokenizer.json", "a JSON object", json);
   const model = json.model;
   need(isObj(model), "model", "an object with a type", model);
+  if (needsPipeline(json)) return loadPipeline(json);
   const template = readTemplate(json.post_processor);
   let padToken: string | null = null;
   if (isObj(json.padding) && json.padding.pad_token !== undefined) {
@@ -314,7 +349,7 @@ export function loadTokenizerJson(input: string | object): BPETokenizer | WordPi
     padToken = json.padding.pad_token as string;
   }
   const wordPiece = model.type === "WordPiece" || (model.type === undefined && model.continuing_subword_prefix !== undefined && !("merges" in model));
-  need(wordPiece || model.type === "BPE" || model.type === undefined, "model.type", '"BPE" or "WordPiece"', model.type);
+  need(wordPiece || model.type === "BPE" || model.type === undefined, "model.type", '"BPE", "Unigram", "WordLevel" or "WordPiece"', model.type);
   const vocab = readVocab(model);
   const added = readAdded(json, vocab);
   const tok = wordPiece ? loadWordPiece(json, model, added, vocab) : loadBPE(json, model, added, vocab);

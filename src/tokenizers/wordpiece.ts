@@ -10,6 +10,7 @@ import { checkInt, fail } from "../errors.js";
 import { checkText } from "./byte-level.js";
 import { encodeBatch, type BatchEncoding, type BatchOptions, type Template, type TextInput } from "./batch.js";
 import { SpecialTokens, type AddedTokenOptions, type SpecialOptions } from "./special-tokens.js";
+import { cleanUpTokenization } from "./pipeline-components.js";
 
 export interface BertNormalizerOptions {
   cleanText?: boolean;
@@ -172,9 +173,7 @@ export class WordPieceTokenizer {
       if (options?.skipSpecialTokens && this.specialTokens.map.has(t)) continue;
       toks.push(t);
     }
-    return toks.map((t, i) => (i > 0 && t.startsWith(this.prefix) ? t.slice(this.prefix.length) : i > 0 ? " " + t : t)).join("")
-      .replace(/ \./g, ".").replace(/ \?/g, "?").replace(/ !/g, "!").replace(/ ,/g, ",").replace(/ ' /g, "'")
-      .replace(/ n't/g, "n't").replace(/ 'm/g, "'m").replace(/ 's/g, "'s").replace(/ 've/g, "'ve").replace(/ 're/g, "'re");
+    return cleanUpTokenization(toks.map((t, i) => (i > 0 && t.startsWith(this.prefix) ? t.slice(this.prefix.length) : i > 0 ? " " + t : t)).join(""));
   }
 
   encodeBatch(inputs: TextInput[], options?: BatchOptions): BatchEncoding {

@@ -269,6 +269,14 @@ function knownDifference(c) {
     return "a BertNormalizer flag left out (Rust: true, tokenizers.js: false)";
   }
   if (json.model?.type === "WordPiece" && json.model.continuing_subword_prefix === undefined) return "no continuing_subword_prefix (Rust: \"##\")";
+  // Files that now load as a PipelineTokenizer, where tokenizers.js's BPE departs from Rust's.
+  const m = json.model;
+  if (m?.type === "BPE" && typeof m.continuing_subword_prefix === "string" && m.continuing_subword_prefix !== "") {
+    return "a BPE continuing_subword_prefix (tokenizers.js ignores it)";
+  }
+  if (m?.type === "BPE" && typeof m.end_of_word_suffix === "string" && m.end_of_word_suffix !== "" && m.unk_token == null) {
+    return "a BPE end_of_word_suffix without unk_token: a suffixed symbol missing from the vocabulary is dropped, so word edges decide the ids (and tokenizers.js's differ around U+FEFF)";
+  }
   return null;
 }
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { BPETokenizer, TesseraError, WordPieceTokenizer, loadTokenizerJson, parseTemplate, saveTokenizerJson, toTokenizerJson } from "../../src/index.js";
+import { BPETokenizer, TesseraError, WordPieceTokenizer, fromTiktoken, loadTokenizerJson, parseTemplate, saveTokenizerJson, serializeTiktokenRanks, toTokenizerJson } from "../../src/index.js";
 import { bestCpuMs, rng } from "./helpers.js";
 
 const genesis = readFileSync(new URL("../fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8");
@@ -92,7 +92,7 @@ describe("corrupt tokenizer.json", () => {
   const cases: [string, (j: any) => unknown, RegExp][] = [
     ["not JSON", () => "{oops", /tokenizer.json: expected valid JSON/],
     ["no model", (j) => { delete j.model; return j; }, /tokenizer.json model: expected an object with a type, received undefined/],
-    ["unknown model type", (j) => { j.model.type = "Unigram"; return j; }, /model.type: expected "BPE" or "WordPiece", received "Unigram"/],
+    ["unknown model type", (j) => { j.model.type = "Unigrams"; return j; }, /model.type: expected "BPE", "Unigram", "WordLevel" or "WordPiece", received "Unigrams"/],
     ["vocab missing", (j) => { delete j.model.vocab; return j; }, /model.vocab: expected an object of token → id/],
     ["duplicate id", (j) => { j.model.vocab["zz"] = 0; return j; }, /expected an id no other token has, received 0/],
     ["bad id", (j) => { j.model.vocab["Ġ"] = -3; return j; }, /expected a token id, an integer in \[0, 2147483647\] \(ids are int32 in the kernels\), received -3/],
@@ -100,7 +100,8 @@ describe("corrupt tokenizer.json", () => {
     ["merge of unknown tokens", (j) => { j.model.merges.push(["q", "z"]); return j; }, /model.merges\[\d+\]: expected tokens whose parts and concatenation/],
     ["bad merge entry", (j) => { j.model.merges.push("nospace"); return j; }, /model.merges\[\d+\]: expected "left right"/],
     ["bad added token", (j) => { j.added_tokens = [{ id: "x" }]; return j; }, /added_tokens\[0\]: expected \{ id, content \}/],
-    ["unknown pre-tokenizer", (j) => { j.pre_tokenizer = { type: "Metaspace" }; return j; }, /pre_tokenizer.type: expected ByteLevel, Whitespace, Split or Sequence, received "Metaspace"/],
+    ["unknown pre-tokenizer", (j) => { j.pre_tokenizer = { type: "Sequence", pretokenizers: [{ type: "Digits" }, { type: "Metaspaces" }] }; return j; },
+      /pre_tokenizer.pretokenizers\[1\].type: expected one of Metaspace, Split, .*, received "Metaspaces"/],
     ["token outside the byte alphabet", (j) => { j.model.vocab[" space"] = 9999; return j; }, /expected a token in GPT-2's byte-level alphabet/],
     ["array at top level", () => "[]", /tokenizer.json: expected a JSON object/],
   ];
@@ -306,7 +307,7 @@ describe("added tokens and normalizers as Hugging Face applies them (found by th
     const bad = (j: object, msg: RegExp) => expect(() => loadTokenizerJson(j)).toThrow(msg);
     bad(bpe((j) => { j.pre_tokenizer.add_prefix_space = 1.5; }), /pre_tokenizer \(ByteLevel\).add_prefix_space: expected true or false, received 1.5/);
     bad(bpe((j) => { j.added_tokens[0].lstrip = "true"; }), /added_tokens\[0\].lstrip: expected true or false, received "true"/);
-    bad(bpe((j) => { j.model.end_of_word_suffix = "</w>"; }), /model.end_of_word_suffix: expected null or an empty string/);
+    bad(bpe((j) => { j.model.end_of_word_suffix = 5; }), /model.end_of_word_suffix: expected a string or null, received 5/);
     bad(bpe((j) => { j.normalizer = { type: "Lowercase" }; j.added_tokens[0].normalized = true; }), /added_tokens\[0\].normalized: expected false when there is a normalizer/);
   });
 });
@@ -324,5 +325,30 @@ describe("byte-level BPE without a token for some byte", () => {
       for (const t of ["ab a b", "abé", "ba"]) expect(ours.encode(t), `${unk} ${t}`).toEqual(hf.encode(t, { add_special_tokens: false }).ids);
       ours.dispose();
     }
+  });
+});
+
+describe("a tokenizer loaded from .tiktoken saves as tokenizer.json", () => {
+  it("merges rebuilt from the ranks give tiktoken's ids in tessera and tokenizers.js", () => {
+    const trained = BPETokenizer.train([genesis], { vocabSize: 600, specialTokens: ["<|endoftext|>"] });
+    const ranks = serializeTiktokenRanks([...trained.tokenTable().bytes].filter((b) => new TextDecoder().decode(b) !== "<|endoftext|>"));
+    trained.dispose();
+    const tik = fromTiktoken(ranks, { pattern: "cl100k", specialTokens: { "<|endoftext|>": 100000 } });
+    const json = toTokenizerJson(tik) as { model: { merges: unknown[]; ignore_merges: boolean } };
+    expect(json.model.ignore_merges).toBe(true);
+    expect(json.model.merges.length).toBeGreaterThan(300);
+    const hf = new Tokenizer(json, {});
+    const back = loadTokenizerJson(JSON.stringify(json)) as BPETokenizer;
+    const r = rng(5);
+    const alphabet = [..."abcdefgh ijk\nlmn.,;'THE and 日本🙂é1234567890"];
+    const samples = [...TEXTS, genesis.slice(0, 3000)];
+    for (let i = 0; i < 150; i++) samples.push(Array.from({ length: Math.floor(r() * 40) }, () => alphabet[Math.floor(r() * alphabet.length)]).join(""));
+    for (const t of samples) {
+      const ids = tik.encode(t, { allowedSpecial: "all" });
+      expect(back.encode(t), JSON.stringify(t)).toEqual(ids);
+      expect(hf.encode(t, { add_special_tokens: false }).ids, JSON.stringify(t)).toEqual(ids);
+    }
+    tik.dispose();
+    back.dispose();
   });
 });
