@@ -13,4 +13,5 @@ export * from "./norm";
 export * from "./loss";
 export * from "./dropout";
 export * from "./jobs";
+export { attentionSliceBytes } from "./attention";
 export * from "./optim";

@@ -67,7 +67,7 @@ const JOB_BYTES = 320;
 
 // ---- micro-kernels: C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR] ----
 
-function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+export function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   // One induction pointer: V8 adds an interrupt check to every iteration, so the loop body stays lean.

@@ -80,6 +80,77 @@ export interface RmspropStepArgs {
   maximize: boolean;
 }
 
+/**
+ * One operand of fused attention: for every (batch, head), rows of `dim` contiguous floats starting
+ * at element `offset` of `data`, with element strides between batches, heads and rows. Heads of a
+ * fused QKV projection [B, T, 3·E] are read in place: q = (offset 0, strides [T·3E, D, 3E]).
+ */
+export interface AttentionOperand {
+  data: Handle;
+  offset: number;
+  strides: readonly [number, number, number];
+}
+
+export type AttentionMaskKind = "add" | "keepNonzero" | "dropNonzero";
+
+/**
+ * A mask over (batch, head, query, key) read through element strides (0 on broadcast dimensions):
+ * float32 values added to the scores ("add"), or int32 values whose nonzero entries keep a position
+ * (torch's scaled_dot_product_attention bool mask) or drop it (nn.MultiheadAttention's bool masks).
+ */
+export interface AttentionMask {
+  data: Handle;
+  offset: number;
+  kind: AttentionMaskKind;
+  strides: readonly [number, number, number, number];
+}
+
+/**
+ * out = softmax(q·kᵀ·scale + masks)·v per (batch, head), fused: scores are never stored whole.
+ * Query i sees key j when j ≤ i + causalOffset (with causal) and the masks allow it; a row that
+ * sees no key gives zeros and log-sum-exp −∞. dropout: the probability of zeroing an attention
+ * weight (kept ones scaled by 1/(1−p)), from the generator of (seed, ((b·heads + h)·tq + i)·tk + j).
+ * With kNew/vNew, the tq new key and value rows of each head are first copied into k / v at rows
+ * tk − tq … tk − 1 (a KV cache; causalOffset is then tk − tq).
+ */
+export interface AttentionArgs {
+  q: AttentionOperand;
+  k: AttentionOperand;
+  v: AttentionOperand;
+  out: AttentionOperand;
+  batch: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  dimQK: number;
+  dimV: number;
+  scale: number;
+  causal: boolean;
+  causalOffset: number;
+  /** At most two masks (e.g. an attention mask and a key-padding mask), summed. */
+  masks: readonly AttentionMask[];
+  dropout: number;
+  seedLo: number;
+  seedHi: number;
+  /** float32 [batch, heads, tq]: written with each query row's log-sum-exp, or null. */
+  lse: Handle | null;
+  kNew?: AttentionOperand | null;
+  vNew?: AttentionOperand | null;
+}
+
+/**
+ * The gradients of attention given dOut (laid out like out) and the forward's out and lse: dq, dk,
+ * dv (each null when not wanted) are written whole with q's, k's and v's offsets and strides. The
+ * masks get no gradient. Operands must not broadcast over batch or heads (no stride-0 reuse).
+ */
+export interface AttentionBackwardArgs extends AttentionArgs {
+  lse: Handle;
+  dout: Handle;
+  dq: Handle | null;
+  dk: Handle | null;
+  dv: Handle | null;
+}
+
 export interface Backend {
   /** The device name users see as `t.device` ("cpu", "webgpu", …). */
   readonly device: string;
@@ -155,6 +226,10 @@ export interface Backend {
 
   // ---- matmul ----
   gemm(args: GemmArgs): void;
+
+  // ---- attention ----
+  attentionForward(args: AttentionArgs): void;
+  attentionBackward(args: AttentionBackwardArgs): void;
 
   // ---- softmax, normalisation, losses, dropout (rows of `cols` floats) ----
   softmaxRows(x: Handle, y: Handle, rows: number, cols: number): void;

@@ -11,3 +11,5 @@ export { crossEntropy, nllLoss, mseLoss, binaryCrossEntropyWithLogits } from "./
 export type { CrossEntropyOptions, NllLossOptions, Reduction } from "./loss.js";
 export { embedding } from "./embedding.js";
 export { dropout } from "./dropout.js";
+export { scaledDotProductAttention } from "./attention.js";
+export type { ScaledDotProductAttentionOptions } from "./attention.js";

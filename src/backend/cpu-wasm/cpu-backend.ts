@@ -6,9 +6,10 @@ import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, AttentionBackwardArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
 } from "../backend.js";
 import { gemm } from "./gemm.js";
+import { attentionBackward, attentionForward } from "./attention.js";
 
 export class CpuBackend implements Backend {
   readonly device = "cpu";
@@ -164,6 +165,10 @@ export class CpuBackend implements Backend {
       bias: g.bias === null ? 0 : (g.bias as number), accumulate: g.accumulate,
     }, this.rt);
   }
+
+  // ---- attention ----
+  attentionForward(args: AttentionArgs): void { attentionForward(this.rt, args); }
+  attentionBackward(args: AttentionBackwardArgs): void { attentionBackward(this.rt, args); }
 
   // ---- softmax, normalisation, losses, dropout ----
   softmaxRows(x: Handle, y: Handle, rows: number, cols: number): void {
