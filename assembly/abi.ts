@@ -17,6 +17,7 @@ export namespace Unary {
   export const pow: i32 = 9;
   export const abs: i32 = 10;
   export const square: i32 = 11;
+  export const geluTanh: i32 = 12; // GELU's tanh approximation (torch approximate="tanh", GPT-2's gelu_new)
 }
 
 // Binary elementwise ops (elementwise.ts binary*F32).

@@ -67,6 +67,10 @@ function unaryValue(op: UnaryOp, x: number, p: number): number {
     case "sigmoid": return sigmoid(x);
     case "relu": return x < 0 ? 0 : x; // NaN and −0 pass through, like torch
     case "gelu": return x === -Infinity ? 0 : x * normalCdf(x); // the limit at −∞ is 0
+    case "geluTanh": {
+      const s = 1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x));
+      return s === 0 ? 0 : 0.5 * x * s;
+    }
     case "silu": return x * sigmoid(x);
     case "pow": return Math.pow(x, p);
     case "abs": return Math.abs(x);
@@ -87,6 +91,11 @@ function unaryDerivative(op: UnaryOp, x: number, y: number, p: number): number {
     case "gelu": {
       const pdf = normalPdf(x);
       return normalCdf(x) + (pdf === 0 ? 0 : x * pdf); // limits 0 and 1 at ∓∞
+    }
+    case "geluTanh": {
+      const t = Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x));
+      const sech = 1 - t * t;
+      return 0.5 * (1 + t) + (sech === 0 ? 0 : 0.5 * x * sech * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x));
     }
     case "silu": {
       const s = sigmoid(x);
