@@ -35,11 +35,12 @@ export interface AttentionCall {
   k: HeadsView;
   v: HeadsView;
   /**
-   * q, k and v are disjoint column ranges of one tensor that together cover it (a fused QKV
-   * projection): it gets one gradient. Otherwise each source gets its own gradient, and each view
-   * must cover its source exactly (every element is written by the backward).
+   * true: views of one source tensor are disjoint column ranges that together cover it (a fused QKV
+   * or KV projection), and each distinct source gets one gradient. false: q, k and v are three
+   * inputs (the same tensor may be passed twice), each with its own gradient. Either way every
+   * element of a source is written by the backward.
    */
-  packed: boolean;
+  sharedSources: boolean;
   batch: number;
   heads: number;
   tq: number;
@@ -83,11 +84,12 @@ export function fusedAttention(c: AttentionCall): Tensor {
     lse.dispose();
     throw e;
   }
-  const sources = c.packed ? [c.q.source] : [c.q.source, c.k.source, c.v.source];
-  const reads = [c.q.source, c.k.source, c.v.source, out, ...c.masks.map((m) => m.tensor)];
+  const all = [c.q.source, c.k.source, c.v.source];
+  const sources = c.sharedSources ? [...new Set(all)] : all;
+  const reads = [...new Set([...all, out, ...c.masks.map((m) => m.tensor)])];
   return record("scaledDotProductAttention", out, sources, (g) => {
     const grads = sources.map((s) => (s.requiresGrad ? Tensor.empty(s.shape, "float32", be) : null));
-    const [gq, gk, gv] = c.packed ? [grads[0], grads[0], grads[0]] : grads;
+    const [gq, gk, gv] = c.sharedSources ? all.map((s) => grads[sources.indexOf(s)]) : grads;
     be.attentionBackward({ ...args(), lse: lse.handle, dout: g.handle, dq: gq?.handle ?? null, dk: gk?.handle ?? null, dv: gv?.handle ?? null });
     return grads;
   }, reads, [lse, ...(c.owned ?? [])]);
@@ -196,7 +198,7 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const run = (qq: Tensor, kk: Tensor, vv: Tensor) => {
     const view = (t: Tensor, rows: number, dim: number): HeadsView => ({ source: t, offset: 0, strides: [heads * rows * dim, rows * dim, dim] });
     return fusedAttention({
-      q: view(qq, L, E), k: view(kk, S, E), v: view(vv, S, Ev), packed: false,
+      q: view(qq, L, E), k: view(kk, S, E), v: view(vv, S, Ev), sharedSources: false,
       batch, heads, tq: L, tk: S, dimQK: E, dimV: Ev,
       outShape: [...lead, L, Ev], outStrides: [heads * L * Ev, L * Ev, Ev],
       scale: scale ?? (E > 0 ? 1 / Math.sqrt(E) : 1), causal: isCausal, causalOffset: 0,
