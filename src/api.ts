@@ -14,5 +14,6 @@ export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";
 export * as data from "./data/index.js";
 export * as metrics from "./metrics/index.js";
+export * as models from "./models/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";

@@ -210,3 +210,51 @@ export function scaledDotProductAttention(query: Tensor, key: Tensor, value: Ten
   const full = (t: Tensor) => (fits(t) ? t : expand(t, [...lead, ...t.shape.slice(-2)]));
   return composite([q, k, v], () => run(full(q), full(k), full(v)));
 }
+
+export interface CachedAttentionCall {
+  /** The new queries, keys and values (tq rows per head), e.g. column ranges of a QKV projection. */
+  q: HeadsView;
+  kNew: HeadsView;
+  vNew: HeadsView;
+  /** The cache: [batch, heads, capacity, dim] each, rows 0 … past − 1 filled. */
+  cacheK: Tensor;
+  cacheV: Tensor;
+  past: number;
+  batch: number;
+  heads: number;
+  tq: number;
+  dim: number;
+  outShape: number[];
+  outStrides: [number, number, number];
+  scale: number;
+  masks?: MaskView[];
+}
+
+/**
+ * Inference attention over a KV cache in one device call: the tq new key and value rows are written
+ * into the cache at rows past … past + tq − 1, then every new query i attends to cache rows
+ * 0 … past + i (causal). Not differentiable (generation runs under noGrad); the caller checks that
+ * past + tq fits the cache's capacity.
+ */
+export function cachedAttention(c: CachedAttentionCall): Tensor {
+  const be = c.q.source.backend;
+  const cap = c.cacheK.shape[2];
+  const cacheView = (t: Tensor): AttentionOperand => ({ data: t.handle, offset: 0, strides: [c.heads * cap * c.dim, cap * c.dim, c.dim] });
+  const out = Tensor.empty(c.outShape, "float32", be);
+  try {
+    be.attentionForward({
+      q: operand(c.q), k: cacheView(c.cacheK), v: cacheView(c.cacheV), out: { data: out.handle, offset: 0, strides: c.outStrides },
+      kNew: operand(c.kNew), vNew: operand(c.vNew),
+      batch: c.batch, heads: c.heads, tq: c.tq, tk: c.past + c.tq, dimQK: c.dim, dimV: c.dim,
+      scale: c.scale, causal: true, causalOffset: c.past,
+      masks: (c.masks ?? []).map((m) => ({ data: m.tensor.handle, offset: m.offset, kind: m.kind, strides: m.strides })),
+      dropout: 0, seedLo: 0, seedHi: 0, lse: null,
+    });
+  } catch (e) {
+    out.dispose();
+    throw e;
+  }
+  c.cacheK.storage!.version++;
+  c.cacheV.storage!.version++;
+  return out;
+}
