@@ -20,3 +20,5 @@ export { TransformerEncoderLayer, TransformerDecoderLayer, TransformerEncoder, T
 export type { TransformerLayerOptions, TransformerOptions, TransformerActivation, EncoderLayerForwardOptions, DecoderLayerForwardOptions, TransformerForwardOptions } from "./transformer.js";
 export { PositionalEncoding, LearnedPositionalEncoding, sinusoidalTable } from "./positional.js";
 export type { PositionalEncodingOptions, LearnedPositionalEncodingOptions } from "./positional.js";
+export { LoRALinear, applyLoRA, loraLayers, mergeLoRA, unmergeLoRA, loraStateDict, loraConfigJson, saveLoRA, loadLoRA } from "./lora.js";
+export type { LoRAConfig } from "./lora.js";
