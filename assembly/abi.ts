@@ -66,6 +66,11 @@ export namespace JobKind {
   export const gemv: i32 = 5;
 }
 
+// The gemv job record (gemv.ts): its size in bytes, Job header included.
+export namespace GemvJob {
+  export const bytes: i32 = 192;
+}
+
 // How an attention mask's values are read (attention.ts): added to the scores (float32), or an int32
 // mask whose nonzero entries keep a position (torch's scaled_dot_product_attention bool mask) or
 // drop it (nn.MultiheadAttention's bool masks).

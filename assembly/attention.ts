@@ -48,16 +48,43 @@ const NEG_INF: f32 = -Infinity;
 
 // ---- packing (see matmul.ts for the panel layouts the micro-kernel reads) ----
 
+// out rows 0..3 (row stride ldo bytes) ← the transpose of the 4×4 block at x (row stride ldx bytes).
+@inline function transpose4x4(x: usize, ldx: usize, out: usize, ldo: usize): void {
+  const a = v128.load(x);
+  const b = v128.load(x + ldx);
+  const c = v128.load(x + 2 * ldx);
+  const d = v128.load(x + 3 * ldx);
+  const t0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+  const t2 = v128.shuffle<i32>(c, d, 0, 4, 1, 5);
+  const t3 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+  v128.store(out + ldo, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+  v128.store(out + 2 * ldo, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * ldo, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+}
+
 // A operand: rows of src ([n, cols], row stride ld bytes) into MR = 4 row panels with k = columns;
-// panel g holds cols × 4 floats. Rows n … rowsUp−1 are zeros.
+// panel g holds cols × 4 floats. Rows n … rowsUp−1 are zeros. Full groups of four rows go through
+// 4×4 transposes.
 function packRowsMR(src: usize, ld: usize, n: i32, rowsUp: i32, cols: i32, dst: usize): void {
-  for (let r = 0; r < rowsUp; r++) {
-    const o = dst + ((<usize>(r >> 2) * <usize>cols) << 4) + (<usize>(r & 3) << 2);
-    if (r < n) {
-      const s = src + <usize>r * ld;
-      for (let c = 0; c < cols; c++) store<f32>(o + (<usize>c << 4), load<f32>(s + (<usize>c << 2)));
-    } else {
-      for (let c = 0; c < cols; c++) store<f32>(o + (<usize>c << 4), 0);
+  const c4 = cols & ~3;
+  for (let r0 = 0; r0 < rowsUp; r0 += 4) {
+    const panel = dst + ((<usize>(r0 >> 2) * <usize>cols) << 4);
+    const s = src + <usize>r0 * ld;
+    if (r0 + 4 <= n) {
+      let c = 0;
+      for (; c < c4; c += 4) transpose4x4(s + (<usize>c << 2), ld, panel + (<usize>c << 4), 16);
+      for (; c < cols; c++) {
+        for (let r = 0; r < 4; r++) store<f32>(panel + (<usize>c << 4) + (<usize>r << 2), load<f32>(s + <usize>r * ld + (<usize>c << 2)));
+      }
+      continue;
+    }
+    for (let r = 0; r < 4; r++) {
+      const o = panel + (<usize>r << 2);
+      const row = s + <usize>r * ld;
+      const live = r0 + r < n;
+      for (let c = 0; c < cols; c++) store<f32>(o + (<usize>c << 4), live ? load<f32>(row + (<usize>c << 2)) : 0);
     }
   }
 }
@@ -82,15 +109,28 @@ function packRowsNR(src: usize, ld: usize, n: i32, rowsUp: i32, cols: i32, dst: 
 }
 
 // B operand = srcᵀ (src: [n, cols]) with k = columns: panel r/8 holds cols × 8 floats (8 rows of src
-// side by side). Rows n … rowsUp−1 are zeros.
+// side by side). Rows n … rowsUp−1 are zeros. Full groups of eight rows go through 4×4 transposes.
 function packColsNR(src: usize, ld: usize, n: i32, rowsUp: i32, cols: i32, dst: usize): void {
-  for (let r = 0; r < rowsUp; r++) {
-    const o = dst + ((<usize>(r >> 3) * <usize>cols) << 5) + (<usize>(r & 7) << 2);
-    if (r < n) {
-      const s = src + <usize>r * ld;
-      for (let c = 0; c < cols; c++) store<f32>(o + (<usize>c << 5), load<f32>(s + (<usize>c << 2)));
-    } else {
-      for (let c = 0; c < cols; c++) store<f32>(o + (<usize>c << 5), 0);
+  const c4 = cols & ~3;
+  for (let r0 = 0; r0 < rowsUp; r0 += 8) {
+    const panel = dst + ((<usize>(r0 >> 3) * <usize>cols) << 5);
+    const s = src + <usize>r0 * ld;
+    if (r0 + 8 <= n) {
+      let c = 0;
+      for (; c < c4; c += 4) {
+        transpose4x4(s + (<usize>c << 2), ld, panel + (<usize>c << 5), 32);
+        transpose4x4(s + 4 * ld + (<usize>c << 2), ld, panel + (<usize>c << 5) + 16, 32);
+      }
+      for (; c < cols; c++) {
+        for (let r = 0; r < 8; r++) store<f32>(panel + (<usize>c << 5) + (<usize>r << 2), load<f32>(s + <usize>r * ld + (<usize>c << 2)));
+      }
+      continue;
+    }
+    for (let r = 0; r < 8; r++) {
+      const o = panel + (<usize>r << 2);
+      const row = s + <usize>r * ld;
+      const live = r0 + r < n;
+      for (let c = 0; c < cols; c++) store<f32>(o + (<usize>c << 5), live ? load<f32>(row + (<usize>c << 2)) : 0);
     }
   }
 }

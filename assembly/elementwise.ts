@@ -78,23 +78,28 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
   return f32x4.add(normalCdfVec(x), v128.andnot(f32x4.mul(x, pdf), f32x4.eq(pdf, splat(0.0))));
 }
 
-// GELU's tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) (torch approximate="tanh",
-// Hugging Face's gelu_new for GPT-2); 0 where 1 + tanh rounds to 0 (the limit at −∞, not −∞·0).
-@inline function geluTanhVec(x: v128): v128 {
-  const t = tanhVec(f32x4.mul(splat(0.7978845608028654), f32x4.add(x, f32x4.mul(splat(0.044715), f32x4.mul(x, f32x4.mul(x, x))))));
-  const s = f32x4.add(splat(1.0), t);
-  return v128.andnot(f32x4.mul(f32x4.mul(splat(0.5), x), s), f32x4.eq(s, splat(0.0)));
+// GELU's tanh approximation 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³) (torch approximate="tanh",
+// Hugging Face's gelu_new for GPT-2), evaluated as x·σ(2u) — the same function, since
+// 0.5·(1 + tanh(u)) = 1/(1 + e^(−2u)) — for one exp and one division instead of tanh's exp,
+// division and polynomial, and without the cancellation of 1 + tanh(u) on the left. Where σ
+// underflows to 0 the result is 0 (the limit at −∞, not −∞·0).
+@inline function geluTanhSigma(x: v128): v128 {
+  const u2 = f32x4.mul(splat(1.5957691216057308), f32x4.add(x, f32x4.mul(splat(0.044715), f32x4.mul(x, f32x4.mul(x, x)))));
+  return f32x4.div(splat(1.0), f32x4.add(splat(1.0), expVec(f32x4.neg(u2))));
 }
 
-// d/dx of geluTanh: 0.5·(1 + t) + 0.5·x·(1 − t²)·√(2/π)·(1 + 3·0.044715·x²), t = tanh(u); 0 where
-// 1 + t and 1 − t² round to 0 far left (the limits are 0 and 1).
+@inline function geluTanhVec(x: v128): v128 {
+  const s = geluTanhSigma(x);
+  return v128.andnot(f32x4.mul(x, s), f32x4.eq(s, splat(0.0)));
+}
+
+// d/dx x·σ(2u) = σ + x·σ·(1 − σ)·2u', 2u' = 2√(2/π)·(1 + 3·0.044715·x²); the second term is 0 where
+// σ or 1 − σ is 0 (the limits are 0 and 1).
 @inline function geluTanhGradVec(x: v128): v128 {
-  const x2 = f32x4.mul(x, x);
-  const t = tanhVec(f32x4.mul(splat(0.7978845608028654), f32x4.add(x, f32x4.mul(splat(0.044715), f32x4.mul(x, x2)))));
-  const du = f32x4.mul(splat(0.7978845608028654), f32x4.add(splat(1.0), f32x4.mul(splat(0.134145), x2)));
-  const inner = f32x4.mul(f32x4.mul(f32x4.mul(splat(0.5), x), f32x4.sub(splat(1.0), f32x4.mul(t, t))), du);
-  const sech = f32x4.sub(splat(1.0), f32x4.mul(t, t));
-  return f32x4.add(f32x4.mul(splat(0.5), f32x4.add(splat(1.0), t)), v128.andnot(inner, f32x4.eq(sech, splat(0.0))));
+  const s = geluTanhSigma(x);
+  const du = f32x4.mul(splat(1.5957691216057308), f32x4.add(splat(1.0), f32x4.mul(splat(0.134145), f32x4.mul(x, x))));
+  const ss = f32x4.mul(s, f32x4.sub(splat(1.0), s));
+  return f32x4.add(s, v128.andnot(f32x4.mul(f32x4.mul(x, ss), du), f32x4.eq(ss, splat(0.0))));
 }
 
 // sign(x) as ±1, and 0 for 0 (and for NaN): the subgradient torch uses for abs.

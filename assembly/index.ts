@@ -1,6 +1,7 @@
 // The WASM module's export list: one line per kernel family (see the files for shape contracts).
 export * from "./memory";
 export { gemmPrepare, gemmScratchBytes } from "./matmul";
+export { gemvPrepare } from "./gemv";
 export * from "./elementwise";
 export * from "./reduce";
 export * from "./layout";

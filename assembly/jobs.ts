@@ -6,11 +6,13 @@ import { Ctl, Job, JobKind } from "./abi";
 import { fetchAdd, loadAcquire } from "./parallel";
 import { gemmTiles } from "./matmul";
 import { attentionTiles } from "./attention";
+import { gemvTiles } from "./gemv";
 
 // Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
 export function runJob(job: usize, worker: i32): void {
   const kind = load<i32>(job + Job.kind);
   if (kind == JobKind.gemm) gemmTiles(job, worker);
+  else if (kind == JobKind.gemv) gemvTiles(job, worker);
   else if (kind == JobKind.attentionForward || kind == JobKind.attentionBackward || kind == JobKind.attentionDecode) {
     attentionTiles(job, worker, kind);
   }

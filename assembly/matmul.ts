@@ -111,6 +111,22 @@ export function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, 
 
 // ---- packing ----
 
+// out rows 0..3 (row stride ldo bytes) ← the transpose of the 4×4 block at x (row stride ldx bytes).
+@inline function transpose4x4Into(x: usize, ldx: usize, out: usize, ldo: usize): void {
+  const a = v128.load(x);
+  const b = v128.load(x + ldx);
+  const c = v128.load(x + 2 * ldx);
+  const d = v128.load(x + 3 * ldx);
+  const t0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
+  const t1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+  const t2 = v128.shuffle<i32>(c, d, 0, 4, 1, 5);
+  const t3 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
+  v128.store(out, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
+  v128.store(out + ldo, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
+  v128.store(out + 2 * ldo, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
+  v128.store(out + 3 * ldo, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
+}
+
 // Packs B[k0 .. k0+kc, panels jp0 .. jp1) of one batch item into NR-wide panels (zero-padded past N):
 // panel jp of K block k0 lives at dst + (k0·Nup + jp·NR·kc)·4 and holds kc rows of NR floats.
 function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i32, jp1: i32): void {
@@ -132,6 +148,22 @@ function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i3
           } else {
             for (let j = 0; j < NR; j++) store<f32>(o + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
           }
+        }
+      } else if (cols == NR) {
+        // B: [n, k]; column j of the panel is row j0+j of B: 4×4 transposes of rows j0..j0+3 and
+        // j0+4..j0+7, four k steps at a time
+        const src = b + ((<usize>j0 * k + k0) << 2);
+        const ldb = <usize>k << 2;
+        const kc4 = kc & ~3;
+        let p = 0;
+        for (; p < kc4; p += 4) {
+          const o = out + (<usize>p * NR << 2);
+          const s = src + (<usize>p << 2);
+          transpose4x4Into(s, ldb, o, NR << 2);
+          transpose4x4Into(s + 4 * ldb, ldb, o + 16, NR << 2);
+        }
+        for (; p < kc; p++) {
+          for (let j = 0; j < NR; j++) store<f32>(out + (<usize>(p * NR + j) << 2), load<f32>(src + <usize>j * ldb + (<usize>p << 2)));
         }
       } else {
         // B: [n, k]; column j of the panel is row j0+j of B
@@ -155,7 +187,17 @@ function packABlock(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32,
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const out = dst + (<usize>ir * kc << 2);
-    if (!transA) {
+    if (!transA && rows == MR) {
+      // A: [m, k]: 4×4 transposes of the four rows, four k steps at a time
+      const src = a + ((<usize>(i0 + ir) * k + k0) << 2);
+      const lda = <usize>k << 2;
+      const kc4 = kc & ~3;
+      let p = 0;
+      for (; p < kc4; p += 4) transpose4x4Into(src + (<usize>p << 2), lda, out + (<usize>p << 4), 16);
+      for (; p < kc; p++) {
+        for (let r = 0; r < MR; r++) store<f32>(out + (<usize>(p * MR + r) << 2), load<f32>(src + <usize>r * lda + (<usize>p << 2)));
+      }
+    } else if (!transA) {
       // A: [m, k]
       for (let r = 0; r < MR; r++) {
         const o = out + (<usize>r << 2);

@@ -29,6 +29,11 @@ import { gptFromHuggingFace, gptToHuggingFace, loadGPT2, type HuggingFaceGPT2Con
 
 export type GPTActivation = "gelu" | "gelu_new";
 
+/** d(x), or x itself when d does nothing (p = 0 or eval mode) — F.dropout would copy. */
+function dropoutIfActive(d: Dropout, x: Tensor): Tensor {
+  return d.training && d.p > 0 ? d.forward(x) : x;
+}
+
 export interface GPTConfig {
   nLayer: number;
   nHead: number;
@@ -106,7 +111,7 @@ class CausalSelfAttention extends Module {
       ? fusedAttention({ ...common, q, k, v, sharedSources: true, tk: T, dimQK: D, dimV: D, causal: true, causalOffset: 0, masks: [],
         dropout: this.training ? this.cfg.dropout : 0 })
       : cachedAttention({ ...common, q, kNew: k, vNew: v, cacheK: cache.keys[layer], cacheV: cache.values[layer], past: cache.length, dim: D });
-    return this.residDropout.forward(this.cProj.forward(y));
+    return dropoutIfActive(this.residDropout, this.cProj.forward(y));
   }
 }
 
@@ -124,7 +129,7 @@ class MLP extends Module {
 
   forward(x: Tensor): Tensor {
     const h = gelu(this.cFc.forward(x), this.cfg.activation === "gelu_new" ? "tanh" : "none");
-    return this.dropout.forward(this.cProj.forward(h));
+    return dropoutIfActive(this.dropout, this.cProj.forward(h));
   }
 }
 
@@ -239,7 +244,7 @@ export class GPT extends Module {
     const T = ids.shape[1];
     const pos = arange(past, past + T, 1, { dtype: "int32", device: ids.device });
     const x = add(this.transformer.wte.forward(ids), this.transformer.wpe.forward(pos));
-    return this.transformer.drop.forward(x);
+    return dropoutIfActive(this.transformer.drop, x);
   }
 
   /** Logits [batch, seq, vocabSize] for int32 ids [batch, seq] (seq ≤ blockSize). */

@@ -1,6 +1,7 @@
 // gemm (assembly/matmul.ts via src/backend/cpu-wasm/gemm.ts) on every build against a float64 JS reference:
 // odd shapes that hit every micro-kernel edge, transposes, batch broadcast, the bias epilogue and
-// accumulation.
+// accumulation; and the few-row products that take assembly/gemv.ts (m ≤ 4: tails of the 4-row and
+// 16-column loops, tiles of 64 outputs, bias, accumulate, threads).
 import { describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
 import { gemm, type GemmArgs } from "../../src/backend/cpu-wasm/gemm.js";
@@ -132,6 +133,21 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
     check(rt, { m: 7, n: 13, k: 5, accumulate: true });
     check(rt, { m: 65, n: 129, k: 300, accumulate: true, bias: true });
     check(rt, { m: 6, n: 10, k: 12, batch: 2, accumulate: true, transA: true, transB: true });
+  });
+
+  it("m ≤ 4 (the gemv path): every m with B [n, k] and [k, n], n across 64-output tiles, k with SIMD tails, bias, accumulate", async () => {
+    const rt = await runtimeP;
+    for (let m = 1; m <= 4; m++) {
+      for (const [n, k] of [[1, 1], [5, 3], [17, 9], [63, 4], [64, 7], [65, 33], [200, 130]]) {
+        check(rt, { m, n, k, transB: true });
+        check(rt, { m, n, k });
+      }
+      check(rt, { m, n: 70, k: 19, transB: true, bias: true });
+      check(rt, { m, n: 70, k: 19, bias: true, accumulate: true });
+      check(rt, { m, n: 33, k: 21, transB: true, accumulate: true });
+    }
+    check(rt, { m: 1, n: 2304, k: 300, transB: true, bias: true }); // above the gemv threading threshold
+    check(rt, { m: 2, n: 1100, k: 280, bias: true });
   });
 
   it("does nothing for empty products", async () => {
