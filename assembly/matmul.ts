@@ -184,6 +184,21 @@ function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i3
 // Packs A[i0 .. i0+mc, k0 .. k0+kc) into MR-row panels (zero-padded past mc): panel ip holds kc
 // columns of MR floats at dst + ip·MR·kc·4.
 function packABlock(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, k0: i32, kc: i32): void {
+  if (transA) {
+    // A: [k, m]: row p of A holds k step p of every panel. Walk the rows once, each contiguous
+    // (column-first order touched a new page per k step and reread every cache line per panel).
+    const full = mc & ~(MR - 1);
+    for (let p = 0; p < kc; p++) {
+      const src = a + ((<usize>(k0 + p) * m + i0) << 2);
+      const o = dst + (<usize>p * MR << 2);
+      for (let ir = 0; ir < full; ir += MR) v128.store(o + (<usize>ir * kc << 2), v128.load(src + (<usize>ir << 2)));
+      if (full < mc) {
+        const op = o + (<usize>full * kc << 2);
+        for (let r = 0; r < MR; r++) store<f32>(op + (<usize>r << 2), full + r < mc ? load<f32>(src + (<usize>(full + r) << 2)) : 0);
+      }
+    }
+    return;
+  }
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
     const out = dst + (<usize>ir * kc << 2);

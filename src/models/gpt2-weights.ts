@@ -11,6 +11,7 @@ import { transpose } from "../tensor/layout.js";
 import { noGrad } from "../tensor/autograd.js";
 import { fmt, shapesEqual } from "../tensor/shape.js";
 import { loadSafetensors, saveSafetensors } from "../io/safetensors.js";
+import { skipInit } from "../nn/init.js";
 import { GPT, type GPTConfig, type ResolvedGPTConfig, resolveGPTConfig } from "./gpt.js";
 
 /** Hugging Face's GPT2Config fields that tessera reads (others are kept but ignored). */
@@ -121,7 +122,7 @@ export function gptFromHuggingFace(config: unknown, weights: Uint8Array | ArrayB
     if (problems.length) {
       throw new TesseraError(missing.length || unexpected.length ? "E_KEY" : "E_SHAPE", `${fn}: config and weights disagree:\n  ${problems.join("\n  ")}`);
     }
-    const model = new GPT(cfg);
+    const model = skipInit(() => new GPT(cfg)); // every weight is loaded next
     try {
       const dict: Record<string, Tensor> = {};
       noGrad(() => {

@@ -1,7 +1,7 @@
 // gemm (assembly/matmul.ts via src/backend/cpu-wasm/gemm.ts) on every build against a float64 JS reference:
 // odd shapes that hit every micro-kernel edge, transposes, batch broadcast, the bias epilogue and
-// accumulation; and the few-row products that take assembly/gemv.ts (m ≤ 4: tails of the 4-row and
-// 16-column loops, tiles of 64 outputs, bias, accumulate, threads).
+// accumulation; and the few-row products that take assembly/gemv.ts (m ≤ 4: tails of the 6- and 4-row and
+// 16-column loops, tiles of 96 outputs, bias, accumulate, threads).
 import { describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
 import { gemm, type GemmArgs } from "../../src/backend/cpu-wasm/gemm.js";
@@ -135,10 +135,10 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
     check(rt, { m: 6, n: 10, k: 12, batch: 2, accumulate: true, transA: true, transB: true });
   });
 
-  it("m ≤ 4 (the gemv path): every m with B [n, k] and [k, n], n across 64-output tiles, k with SIMD tails, bias, accumulate", async () => {
+  it("m ≤ 4 (the gemv path): every m with B [n, k] and [k, n], n across 96-output tiles, k with SIMD tails, bias, accumulate", async () => {
     const rt = await runtimeP;
     for (let m = 1; m <= 4; m++) {
-      for (const [n, k] of [[1, 1], [5, 3], [17, 9], [63, 4], [64, 7], [65, 33], [200, 130]]) {
+      for (const [n, k] of [[1, 1], [5, 3], [7, 9], [13, 4], [17, 9], [95, 7], [96, 33], [97, 5], [200, 130]]) {
         check(rt, { m, n, k, transB: true });
         check(rt, { m, n, k });
       }
