@@ -61,3 +61,6 @@ for (let epoch = 0; epoch <= 1000; epoch++) {
 
 section("memory");
 console.log(memory());
+
+section("a tiny GPT: byte-level BPE, causal-LM windows, AdamW + warmup/cosine, perplexity, sampling (notes 003, 004)");
+execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./tiny-gpt.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
