@@ -18,7 +18,7 @@ const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}
 const short = process.argv.includes("--short");
 const settings = short
   ? { vocab: 512, nLayer: 2, nHead: 2, nEmbd: 96, block: 48, batch: 16, accum: 1, epochs: 4, minutes: 0.75, trainFraction: 1, lr: 3e-3 }
-  : { vocab: 1024, nLayer: 4, nHead: 4, nEmbd: 128, block: 64, batch: 16, accum: 2, epochs: 30, minutes: 10, trainFraction: 1, lr: 3e-3 };
+  : { vocab: 1024, nLayer: 4, nHead: 4, nEmbd: 128, block: 64, batch: 16, accum: 2, epochs: 8, minutes: 10, trainFraction: 1, lr: 3e-3 };
 const epochs = Number(arg("epochs", settings.epochs));
 const budgetMs = Number(arg("minutes", settings.minutes)) * 60_000;
 const outDir = arg("out", join(tmpdir(), "tessera-tiny-gpt"));
