@@ -4,7 +4,7 @@
 // its running maximum, normaliser and output accumulator, so the T×T score matrix never exists —
 // scratch is O(T·D) per participant — and the forward saves only each row's log-sum-exp. The
 // backward recomputes the probabilities from it. Every product runs through gemm's 4×8 micro-kernel
-// (matmul.ts kernel4x8) over operands packed once per head. Q, K, V, the output and the gradients
+// (matmul.ts kernelSplat4x8) over operands packed once per head. Q, K, V, the output and the gradients
 // are read and written through (batch, head, row) strides, so heads split out of a fused QKV
 // projection ([B, T, 3·E]) are used in place and the output lands merged as [B, T, E]. Rows with no
 // visible key give zeros (log-sum-exp −∞), never NaN. Decoding (one query row over a KV cache)
@@ -12,7 +12,7 @@
 
 import { Attn, AttnMask, JobKind } from "./abi";
 import { claim } from "./parallel";
-import { kernel4x8 } from "./matmul";
+import { kernelSplat4x8, transpose4x4Store } from "./matmul";
 import { dropoutUniform, expNonPositiveVec, hsum } from "./vmath";
 
 // Block sizes. Scores are computed 4 rows × 8 keys at a time; 32 × 32 keeps S, P and their packed
@@ -48,22 +48,6 @@ const NEG_INF: f32 = -Infinity;
 
 // ---- packing (see matmul.ts for the panel layouts the micro-kernel reads) ----
 
-// out rows 0..3 (row stride ldo bytes) ← the transpose of the 4×4 block at x (row stride ldx bytes).
-@inline function transpose4x4(x: usize, ldx: usize, out: usize, ldo: usize): void {
-  const a = v128.load(x);
-  const b = v128.load(x + ldx);
-  const c = v128.load(x + 2 * ldx);
-  const d = v128.load(x + 3 * ldx);
-  const t0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
-  const t1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
-  const t2 = v128.shuffle<i32>(c, d, 0, 4, 1, 5);
-  const t3 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
-  v128.store(out, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
-  v128.store(out + ldo, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
-  v128.store(out + 2 * ldo, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
-  v128.store(out + 3 * ldo, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
-}
-
 // A operand: rows of src ([n, cols], row stride ld bytes) into MR = 4 row panels with k = columns;
 // panel g holds cols × 4 floats. Rows n … rowsUp−1 are zeros. Full groups of four rows go through
 // 4×4 transposes.
@@ -74,7 +58,7 @@ function packRowsMR(src: usize, ld: usize, n: i32, rowsUp: i32, cols: i32, dst: 
     const s = src + <usize>r0 * ld;
     if (r0 + 4 <= n) {
       let c = 0;
-      for (; c < c4; c += 4) transpose4x4(s + (<usize>c << 2), ld, panel + (<usize>c << 4), 16);
+      for (; c < c4; c += 4) transpose4x4Store(s + (<usize>c << 2), ld, panel + (<usize>c << 4), 16);
       for (; c < cols; c++) {
         for (let r = 0; r < 4; r++) store<f32>(panel + (<usize>c << 4) + (<usize>r << 2), load<f32>(s + <usize>r * ld + (<usize>c << 2)));
       }
@@ -118,8 +102,8 @@ function packColsNR(src: usize, ld: usize, n: i32, rowsUp: i32, cols: i32, dst: 
     if (r0 + 8 <= n) {
       let c = 0;
       for (; c < c4; c += 4) {
-        transpose4x4(s + (<usize>c << 2), ld, panel + (<usize>c << 5), 32);
-        transpose4x4(s + 4 * ld + (<usize>c << 2), ld, panel + (<usize>c << 5) + 16, 32);
+        transpose4x4Store(s + (<usize>c << 2), ld, panel + (<usize>c << 5), 32);
+        transpose4x4Store(s + 4 * ld + (<usize>c << 2), ld, panel + (<usize>c << 5) + 16, 32);
       }
       for (; c < cols; c++) {
         for (let r = 0; r < 8; r++) store<f32>(panel + (<usize>c << 5) + (<usize>r << 2), load<f32>(s + <usize>r * ld + (<usize>c << 2)));
@@ -320,7 +304,7 @@ function forwardTile(job: usize, t: i32, slice: usize): void {
     for (let j0 = 0; j0 < jEnd; j0 += BC) {
       for (let g = 0; g < groups; g++) {
         for (let kp = 0; kp < BC; kp += 8) {
-          kernel4x8(dk, qa + (<usize>(g * dk) << 4), kt + (<usize>(j0 + kp) * <usize>dk << 2),
+          kernelSplat4x8(dk, qa + (<usize>(g * dk) << 4), kt + (<usize>(j0 + kp) * <usize>dk << 2),
             s + (<usize>(g * 4 * BC + kp) << 2), BC << 2, false);
         }
       }
@@ -353,7 +337,7 @@ function forwardTile(job: usize, t: i32, slice: usize): void {
       packBlockMR(s, groups, pa);
       for (let g = 0; g < groups; g++) {
         for (let qp = 0; qp < dvp; qp += 8) {
-          kernel4x8(BC, pa + (<usize>(g * BC) << 4), vb + ((<usize>qp * <usize>tkUp + <usize>j0 * 8) << 2),
+          kernelSplat4x8(BC, pa + (<usize>(g * BC) << 4), vb + ((<usize>qp * <usize>tkUp + <usize>j0 * 8) << 2),
             oacc + (<usize>(g * 4 * dvp + qp) << 2), <usize>dvp << 2, true);
         }
       }
@@ -537,7 +521,7 @@ function backwardTile(job: usize, t: i32, slice: usize): void {
       // P = exp(S − lse)
       for (let g = 0; g < groups; g++) {
         for (let kp = 0; kp < BC; kp += 8) {
-          kernel4x8(dk, qa + (<usize>(i0 + 4 * g) * <usize>dk << 2), kt + (<usize>(j0 + kp) * <usize>dk << 2),
+          kernelSplat4x8(dk, qa + (<usize>(i0 + 4 * g) * <usize>dk << 2), kt + (<usize>(j0 + kp) * <usize>dk << 2),
             pb + (<usize>(g * 4 * BC + kp) << 2), BC << 2, false);
         }
       }
@@ -566,14 +550,14 @@ function backwardTile(job: usize, t: i32, slice: usize): void {
       for (let g = 0; g < BC / 4; g++) {
         if (4 * g >= cols) break;
         for (let qp = 0; qp < dvp; qp += 8) {
-          kernel4x8(kc, pt + (<usize>(g * kc) << 4), dob + ((<usize>qp * <usize>tqUp + <usize>i0 * 8) << 2),
+          kernelSplat4x8(kc, pt + (<usize>(g * kc) << 4), dob + ((<usize>qp * <usize>tqUp + <usize>i0 * 8) << 2),
             dva + ((<usize>(j0 + 4 * g) * <usize>dvp + <usize>qp) << 2), <usize>dvp << 2, true);
         }
       }
       // dP = dO · Vᵀ, then dS = P ∘ (dP·Z − D)·scale
       for (let g = 0; g < groups; g++) {
         for (let kp = 0; kp < BC; kp += 8) {
-          kernel4x8(dv, doa + (<usize>(i0 + 4 * g) * <usize>dv << 2), vt + (<usize>(j0 + kp) * <usize>dv << 2),
+          kernelSplat4x8(dv, doa + (<usize>(i0 + 4 * g) * <usize>dv << 2), vt + (<usize>(j0 + kp) * <usize>dv << 2),
             dpb + (<usize>(g * 4 * BC + kp) << 2), BC << 2, false);
         }
       }
@@ -605,14 +589,14 @@ function backwardTile(job: usize, t: i32, slice: usize): void {
       // dQ[i0 …] += dS · K[j0 …];  dK[j0 …] += dSᵀ · Q[i0 …]
       for (let g = 0; g < groups; g++) {
         for (let qp = 0; qp < dkp; qp += 8) {
-          kernel4x8(BC, dsa + (<usize>(g * BC) << 4), kb + ((<usize>qp * <usize>tkUp + <usize>j0 * 8) << 2),
+          kernelSplat4x8(BC, dsa + (<usize>(g * BC) << 4), kb + ((<usize>qp * <usize>tkUp + <usize>j0 * 8) << 2),
             dqa + ((<usize>(i0 + 4 * g) * <usize>dkp + <usize>qp) << 2), <usize>dkp << 2, true);
         }
       }
       for (let g = 0; g < BC / 4; g++) {
         if (4 * g >= cols) break;
         for (let qp = 0; qp < dkp; qp += 8) {
-          kernel4x8(kc, dst + (<usize>(g * kc) << 4), qb + ((<usize>qp * <usize>tqUp + <usize>i0 * 8) << 2),
+          kernelSplat4x8(kc, dst + (<usize>(g * kc) << 4), qb + ((<usize>qp * <usize>tqUp + <usize>i0 * 8) << 2),
             dka + ((<usize>(j0 + 4 * g) * <usize>dkp + <usize>qp) << 2), <usize>dkp << 2, true);
         }
       }

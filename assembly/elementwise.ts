@@ -3,7 +3,7 @@
 // (Moshier, Cephes Math Library) and erfc after Numerical Recipes' `erfcc` (fractional error < 1.2e-7).
 
 import { Binary, Unary } from "./abi";
-import { expNonPositiveVec, expVec, ld, ldf, madd, st, stf } from "./vmath";
+import { expNonPositiveVec, expVec, ld, ldf, madd, sigmoidVec, st, stf, tanhVec } from "./vmath";
 
 @inline function splat(v: f32): v128 {
   return f32x4.splat(v);
@@ -11,29 +11,6 @@ import { expNonPositiveVec, expVec, ld, ldf, madd, st, stf } from "./vmath";
 
 // ---- vector transcendental functions (the scalar tails call them on a splat, so every element of a
 // buffer gets the same rounding whatever its position) ----
-
-// tanh as in Cephes tanhf: an odd polynomial for |x| < 0.625 (where 1 − 2/(e^2x + 1) would cancel),
-// else 1 − 2/(e^2|x| + 1) with the sign of x; e^2|x| = +inf gives exactly ±1.
-@inline function tanhVec(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const e = expVec(f32x4.add(ax, ax));
-  let big = f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(e, splat(1.0))));
-  big = v128.or(big, v128.and(x, i32x4.splat(0x80000000)));
-  const z = f32x4.mul(x, x);
-  let s = splat(-5.70498872745e-3);
-  s = f32x4.add(f32x4.mul(s, z), splat(2.06390887954e-2));
-  s = f32x4.add(f32x4.mul(s, z), splat(-5.37397155531e-2));
-  s = f32x4.add(f32x4.mul(s, z), splat(1.33314422036e-1));
-  s = f32x4.add(f32x4.mul(s, z), splat(-3.33332819422e-1));
-  s = f32x4.add(f32x4.mul(f32x4.mul(s, z), x), x);
-  s = v128.or(s, v128.and(x, i32x4.splat(0x80000000))); // keeps tanh(−0) = −0 (x + s·z·x rounds it to +0)
-  return v128.bitselect(s, big, f32x4.lt(ax, splat(0.625)));
-}
-
-// 1 / (1 + e^−x): e^−x = +inf for x ≪ 0 gives 0, never NaN.
-@inline function sigmoidVec(x: v128): v128 {
-  return f32x4.div(splat(1.0), f32x4.add(splat(1.0), expVec(f32x4.neg(x))));
-}
 
 // Φ(x) = P(N(0,1) ≤ x) through erfc(z), z = |x|/√2 ≥ 0: erfc(z) = t·exp(−z² + P(t)), t = 1/(1 + z/2)
 // (Numerical Recipes §6.2, fractional error < 1.2e-7 for every z ≥ 0; evaluated in f32 the absolute

@@ -13,6 +13,8 @@ export * from "./softmax";
 export * from "./norm";
 export * from "./loss";
 export * from "./dropout";
+export { rnnScratchBytes, rnnForwardPrepare, rnnBackwardPrepare, rnnStep } from "./rnn";
 export * from "./jobs";
 export { attentionSliceBytes } from "./attention";
 export * from "./optim";
+export * from "./qlearn";

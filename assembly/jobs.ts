@@ -2,11 +2,12 @@
 // its tiles until none remain. Each job kind's tile runner lives with its kernel family; this file
 // only dispatches on the kind, so adding a threaded kernel is one case here.
 
-import { Ctl, Job, JobKind } from "./abi";
+import { Ctl, Job, JobKind, Rnn } from "./abi";
 import { fetchAdd, loadAcquire } from "./parallel";
 import { gemmTiles } from "./matmul";
 import { attentionTiles } from "./attention";
 import { gemvTiles } from "./gemv";
+import { rnnBackwardTiles, rnnForwardTiles } from "./rnn";
 
 // Runs tiles of the job at `job` as participant `worker` (0 = the caller) until none remain.
 export function runJob(job: usize, worker: i32): void {
@@ -16,6 +17,8 @@ export function runJob(job: usize, worker: i32): void {
   else if (kind == JobKind.attentionForward || kind == JobKind.attentionBackward || kind == JobKind.attentionDecode) {
     attentionTiles(job, worker, kind);
   }
+  else if (kind == Rnn.forwardJob) rnnForwardTiles(job, worker);
+  else if (kind == Rnn.backwardJob) rnnBackwardTiles(job, worker);
 }
 
 // ctl: the pool's control block (Ctl in abi.ts); worker: 0 for the caller, 1.. for pool workers.

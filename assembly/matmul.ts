@@ -1,28 +1,40 @@
 // General matrix multiply C = A·B (+ C) (+ bias) over f32 row-major raw pointers, in the GotoBLAS /
 // BLIS shape (Goto & van de Geijn 2008; Van Zee & van de Geijn 2015): B is packed into NR-wide
-// column panels, A into MR-row panels, and a register-blocked MR×NR micro-kernel of f32x4 FMAs runs
-// over them. The work is cut into tiles — pack-B tiles first, then (batch, row block, column block)
-// compute tiles — that threads claim from a counter in shared memory, so 1 thread and many threads
-// run the same code: the caller prepares a job record (`gemmPrepare`), then every participant runs
-// it through jobs.ts (parallel.ts holds the claim loop's atomics).
+// column panels, A into MR-row panels (transposed A needs none in the relaxed builds: its rows
+// already are), and a register-blocked MR×NR micro-kernel of f32x4 FMAs runs over them. The work is
+// cut into tiles — pack-B tiles first, then (batch, row block, column block) compute tiles — that
+// threads claim from a counter in shared memory, so 1 thread and many threads run the same code: the
+// caller prepares a job record (`gemmPrepare`), then every participant runs it through jobs.ts
+// (parallel.ts holds the claim loop's atomics).
 
 import { Job, JobKind } from "./abi";
 import { claim, fetchAdd, jobInit, loadAcquire } from "./parallel";
 
-// Micro-kernel shape, measured at N = 512 on one EPYC (Zen 5) core: 4×8 (8 accumulators) runs at
-// 49 GFLOP/s relaxed / 40 simd. 6×8 (12 accumulators + 2 B + 1 A = 15 xmm, and V8 keeps xmm15 as
-// scratch) and 5×8 spill once binaryen hoists the loads: 25 and 22 GFLOP/s. Unrolling k by 2 or 4
-// spills for the same reason (25-32 GFLOP/s), so the loop stays one k step per iteration.
-const MR = 4;
+// Micro-kernel shapes (x64 V8 gives 15 usable xmm registers; TurboFan schedules every load of a loop
+// iteration before its FMAs, so all of them are live at once). Measured on one EPYC (Zen 5) core as
+// a share of the SIMD ceiling, kernel alone and medians of paired samples (bench/README.md):
+// - relaxed builds: 5×8 with one f32x4 load of rows 0-3 splatted by shuffles (pure, so V8 places each
+//   just before its two FMAs: 10 accumulators + 2 B + 1 A + 1 splat + row 4's load-splat fit) runs
+//   at ~91 % vs ~85 % for 4×8 with four load-splats: 4×8's 8 accumulator chains each wait out the
+//   4-cycle FMA latency with no slack at 2 FMAs per cycle, 10 chains leave some. 3×12 (9 chains, 6
+//   loads) ~87 %; 6×8 and 5×8 with load-splats spill (25 and 22 GFLOP/s), and so does unrolling k.
+// - simd builds (mul + add, no FMA): 4×8 from pre-broadcast A (plain loads, offsets folded) ~104 %
+//   of the mul+add ceiling vs ~88 % with load-splats: without FMA the loop is issue-bound (30 vs
+//   33 instructions per k step; a load-splat's offset is not folded, so each costs an extra add).
+const MR = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
 const NR = 8;
 // Cache blocking. KC×MC from 128/256/384 × 64/128/256 all landed within 2 % of each other at
-// N = 512 and 1024 (relaxed build, 48-50 GFLOP/s): the packed A block (MC×KC×4 = 32 KiB) and one
-// B micro-panel (KC×NR×4 = 4 KiB) sit in L2/L1 with room to spare on this core. KC = 128, MC = 64
-// measured best by a hair, and small row blocks give the threads more tiles to balance. NC is the
-// whole width: B is packed once per call and shared by every thread.
+// N = 512 and 1024 with the first 4×8 kernel: the packed A block (MC×KC×4 = 32 KiB; 128 KiB
+// pre-broadcast) and one B micro-panel (KC×NR×4 = 4 KiB) sit in L2/L1 with room to spare on this core.
+// MC is about 64 rounded to whole panels. NC is the whole width: B is packed once per call and shared
+// by every thread.
 const KC = 128;
-const MC = 64;
-// B panels per pack tile: big enough to amortise the claim, small enough to share packing.
+const MC = ASC_FEATURE_RELAXED_SIMD ? 65 : 64;
+// With threads, row blocks shrink to no fewer rows than this before columns are split too.
+const MC_MIN = 3 * MR;
+// B panels per pack tile: big enough to amortise the claim (16 panels of KC×NR: 64 KiB at K = 128),
+// and with threads at most 1/(2·threads) of B, so that every thread packs and none waits long at the
+// barrier before the compute tiles (N = 128 has 16 panels: one tile made the other thread idle).
 const PACK_GROUP = 16;
 
 // The gemm job record: the common header (abi.ts Job), then a counter of finished pack tiles on its
@@ -50,6 +62,8 @@ const J_ROW_BLOCKS = J_A + 72;
 const J_COL_BLOCKS = J_A + 76;
 const J_PANELS_PER_COL_BLOCK = J_A + 80;
 const J_PACK_TILES_PER_B = J_A + 84;
+const J_PACK_GROUP = J_A + 88;
+const J_MC = J_A + 92; // rows per row block
 const JOB_BYTES = 320;
 
 @inline function fma(a: v128, b: v128, c: v128): v128 {
@@ -67,10 +81,75 @@ const JOB_BYTES = 320;
 
 // ---- micro-kernels: C[MR×NR] (+)= Apanel[kc×MR]ᵀ · Bpanel[kc×NR] ----
 
-export function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+// Relaxed builds: step p of the A panel is 5 consecutive floats (rows 0-4) at ap + p·sk — a packed
+// panel (sk = 20) or transposed A read in place (sk = row bytes).
+function kernel5x8(kc: i32, ap: usize, sk: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  // One induction pointer: V8 adds an interrupt check to every iteration, so the loop body stays lean.
+  let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+  // One pointer bounds the loop: V8 adds an interrupt check to every iteration, so the body stays lean.
+  for (const end = ap + <usize>kc * sk; ap < end;) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const rows = v128.load(ap);
+    let a = i32x4.shuffle(rows, rows, 0, 0, 0, 0);
+    c00 = fma(a, b0, c00);
+    c01 = fma(a, b1, c01);
+    a = i32x4.shuffle(rows, rows, 1, 1, 1, 1);
+    c10 = fma(a, b0, c10);
+    c11 = fma(a, b1, c11);
+    a = i32x4.shuffle(rows, rows, 2, 2, 2, 2);
+    c20 = fma(a, b0, c20);
+    c21 = fma(a, b1, c21);
+    a = i32x4.shuffle(rows, rows, 3, 3, 3, 3);
+    c30 = fma(a, b0, c30);
+    c31 = fma(a, b1, c31);
+    a = v128.load32_splat(ap + 16);
+    c40 = fma(a, b0, c40);
+    c41 = fma(a, b1, c41);
+    ap += sk;
+    bp += 32;
+  }
+  storeRow(cp, add, c00, c01);
+  storeRow(cp + ldc, add, c10, c11);
+  storeRow(cp + 2 * ldc, add, c20, c21);
+  storeRow(cp + 3 * ldc, add, c30, c31);
+  storeRow(cp + 4 * ldc, add, c40, c41);
+}
+
+// Simd builds: A packed pre-broadcast (packABlock: each element as a full f32x4, 64 bytes a step).
+function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (const end = ap + (<usize>kc << 6); ap < end;) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load(ap);
+    c00 = fma(a, b0, c00);
+    c01 = fma(a, b1, c01);
+    a = v128.load(ap, 16);
+    c10 = fma(a, b0, c10);
+    c11 = fma(a, b1, c11);
+    a = v128.load(ap, 32);
+    c20 = fma(a, b0, c20);
+    c21 = fma(a, b1, c21);
+    a = v128.load(ap, 48);
+    c30 = fma(a, b0, c30);
+    c31 = fma(a, b1, c31);
+    ap += 64;
+    bp += 32;
+  }
+  storeRow(cp, add, c00, c01);
+  storeRow(cp + ldc, add, c10, c11);
+  storeRow(cp + 2 * ldc, add, c20, c21);
+  storeRow(cp + 3 * ldc, add, c30, c31);
+}
+
+// A packed 4 floats a step (splatted on load): attention.ts's panels, packed once per head and
+// reused by every block, where the pre-broadcast layout would take four times the scratch.
+export function kernelSplat4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   for (const end = ap + (<usize>kc << 4); ap < end;) {
     const b0 = v128.load(bp);
     const b1 = v128.load(bp, 16);
@@ -89,43 +168,29 @@ export function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, 
     ap += 16;
     bp += 32;
   }
+  storeRow(cp, add, c00, c01);
+  storeRow(cp + ldc, add, c10, c11);
+  storeRow(cp + 2 * ldc, add, c20, c21);
+  storeRow(cp + 3 * ldc, add, c30, c31);
+}
+
+// The build's kernel on A panel ap (step stride sk, relaxed builds only) and B panel bp.
+@inline function microKernel(kc: i32, ap: usize, sk: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+  if (ASC_FEATURE_RELAXED_SIMD) kernel5x8(kc, ap, sk, bp, cp, ldc, add);
+  else kernel4x8(kc, ap, bp, cp, ldc, add);
+}
+
+// Writes (or adds, with `add`) one row of accumulators to C at p.
+@inline function storeRow(p: usize, add: bool, lo: v128, hi: v128): void {
   if (add) {
-    c00 = f32x4.add(c00, v128.load(cp));
-    c01 = f32x4.add(c01, v128.load(cp, 16));
-    c10 = f32x4.add(c10, v128.load(cp + ldc));
-    c11 = f32x4.add(c11, v128.load(cp + ldc, 16));
-    c20 = f32x4.add(c20, v128.load(cp + 2 * ldc));
-    c21 = f32x4.add(c21, v128.load(cp + 2 * ldc, 16));
-    c30 = f32x4.add(c30, v128.load(cp + 3 * ldc));
-    c31 = f32x4.add(c31, v128.load(cp + 3 * ldc, 16));
+    lo = f32x4.add(lo, v128.load(p));
+    hi = f32x4.add(hi, v128.load(p, 16));
   }
-  v128.store(cp, c00);
-  v128.store(cp, c01, 16);
-  v128.store(cp + ldc, c10);
-  v128.store(cp + ldc, c11, 16);
-  v128.store(cp + 2 * ldc, c20);
-  v128.store(cp + 2 * ldc, c21, 16);
-  v128.store(cp + 3 * ldc, c30);
-  v128.store(cp + 3 * ldc, c31, 16);
+  v128.store(p, lo);
+  v128.store(p, hi, 16);
 }
 
 // ---- packing ----
-
-// out rows 0..3 (row stride ldo bytes) ← the transpose of the 4×4 block at x (row stride ldx bytes).
-@inline function transpose4x4Into(x: usize, ldx: usize, out: usize, ldo: usize): void {
-  const a = v128.load(x);
-  const b = v128.load(x + ldx);
-  const c = v128.load(x + 2 * ldx);
-  const d = v128.load(x + 3 * ldx);
-  const t0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
-  const t1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
-  const t2 = v128.shuffle<i32>(c, d, 0, 4, 1, 5);
-  const t3 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
-  v128.store(out, v128.shuffle<i32>(t0, t2, 0, 1, 4, 5));
-  v128.store(out + ldo, v128.shuffle<i32>(t0, t2, 2, 3, 6, 7));
-  v128.store(out + 2 * ldo, v128.shuffle<i32>(t1, t3, 0, 1, 4, 5));
-  v128.store(out + 3 * ldo, v128.shuffle<i32>(t1, t3, 2, 3, 6, 7));
-}
 
 // Packs B[k0 .. k0+kc, panels jp0 .. jp1) of one batch item into NR-wide panels (zero-padded past N):
 // panel jp of K block k0 lives at dst + (k0·Nup + jp·NR·kc)·4 and holds kc rows of NR floats.
@@ -149,93 +214,84 @@ function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i3
             for (let j = 0; j < NR; j++) store<f32>(o + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
           }
         }
-      } else if (cols == NR) {
-        // B: [n, k]; column j of the panel is row j0+j of B: 4×4 transposes of rows j0..j0+3 and
-        // j0+4..j0+7, four k steps at a time
+      } else {
+        // B: [n, k]; column j of the panel is row j0+j of B. Full panels go four steps at a time
+        // through two 4×4 shuffle transposes, the rest element by element.
         const src = b + ((<usize>j0 * k + k0) << 2);
         const ldb = <usize>k << 2;
-        const kc4 = kc & ~3;
-        let p = 0;
-        for (; p < kc4; p += 4) {
+        const p4 = cols == NR ? kc & ~3 : 0;
+        for (let p = 0; p < p4; p += 4) {
+          const from = src + (<usize>p << 2);
           const o = out + (<usize>p * NR << 2);
-          const s = src + (<usize>p << 2);
-          transpose4x4Into(s, ldb, o, NR << 2);
-          transpose4x4Into(s + 4 * ldb, ldb, o + 16, NR << 2);
+          transpose4x4Store(from, ldb, o, NR << 2);
+          transpose4x4Store(from + 4 * ldb, ldb, o + 16, NR << 2);
         }
-        for (; p < kc; p++) {
-          for (let j = 0; j < NR; j++) store<f32>(out + (<usize>(p * NR + j) << 2), load<f32>(src + <usize>j * ldb + (<usize>p << 2)));
-        }
-      } else {
-        // B: [n, k]; column j of the panel is row j0+j of B
         for (let j = 0; j < NR; j++) {
           const o = out + (<usize>j << 2);
-          if (j < cols) {
-            const src = b + ((<usize>(j0 + j) * k + k0) << 2);
-            for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * NR << 2), load<f32>(src + (<usize>p << 2)));
-          } else {
-            for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * NR << 2), 0);
-          }
+          const row = src + <usize>j * ldb;
+          for (let p = p4; p < kc; p++) store<f32>(o + (<usize>p * NR << 2), j < cols ? load<f32>(row + (<usize>p << 2)) : 0);
         }
       }
     }
   }
 }
 
-// Packs A[i0 .. i0+mc, k0 .. k0+kc) into MR-row panels (zero-padded past mc): panel ip holds kc
-// columns of MR floats at dst + ip·MR·kc·4.
+// Reads four f32x4 rows (ld bytes apart) from src and stores their transpose, rows ldo bytes apart.
+@inline export function transpose4x4Store(src: usize, ld: usize, out: usize, ldo: usize): void {
+  const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
+  const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+  const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+  v128.store(out, i32x4.shuffle(lo01, lo23, 0, 1, 4, 5));
+  v128.store(out + ldo, i32x4.shuffle(lo01, lo23, 2, 3, 6, 7));
+  v128.store(out + 2 * ldo, i32x4.shuffle(hi01, hi23, 0, 1, 4, 5));
+  v128.store(out + 3 * ldo, i32x4.shuffle(hi01, hi23, 2, 3, 6, 7));
+}
+
+// Packs A[i0 .. i0+mc, k0 .. k0+kc) into MR-row panels, zero rows past mc: step p of panel ip holds
+// the MR rows' floats at dst + (ip·kc + p)·MR·4 (relaxed builds), or each of them broadcast to an f32x4
+// at dst + (ip·kc + p)·MR·16 (simd builds).
 function packABlock(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, k0: i32, kc: i32): void {
-  if (transA) {
-    // A: [k, m]: row p of A holds k step p of every panel. Walk the rows once, each contiguous
-    // (column-first order touched a new page per k step and reread every cache line per panel).
-    const full = mc & ~(MR - 1);
-    for (let p = 0; p < kc; p++) {
-      const src = a + ((<usize>(k0 + p) * m + i0) << 2);
-      const o = dst + (<usize>p * MR << 2);
-      for (let ir = 0; ir < full; ir += MR) v128.store(o + (<usize>ir * kc << 2), v128.load(src + (<usize>ir << 2)));
-      if (full < mc) {
-        const op = o + (<usize>full * kc << 2);
-        for (let r = 0; r < MR; r++) store<f32>(op + (<usize>r << 2), full + r < mc ? load<f32>(src + (<usize>(full + r) << 2)) : 0);
-      }
-    }
-    return;
-  }
+  const sk: usize = transA ? <usize>m << 2 : 4;
+  const sm: usize = transA ? 4 : <usize>k << 2;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
-    const out = dst + (<usize>ir * kc << 2);
-    if (!transA && rows == MR) {
-      // A: [m, k]: 4×4 transposes of the four rows, four k steps at a time
-      const src = a + ((<usize>(i0 + ir) * k + k0) << 2);
-      const lda = <usize>k << 2;
-      const kc4 = kc & ~3;
+    const src = a + (transA ? (<usize>k0 * m + i0 + ir) << 2 : (<usize>(i0 + ir) * k + k0) << 2);
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      const out = dst + (<usize>ir * kc << 2);
       let p = 0;
-      for (; p < kc4; p += 4) transpose4x4Into(src + (<usize>p << 2), lda, out + (<usize>p << 4), 16);
+      if (!transA && rows == MR) p = packRows5(src, sm, out, kc);
       for (; p < kc; p++) {
-        for (let r = 0; r < MR; r++) store<f32>(out + (<usize>(p * MR + r) << 2), load<f32>(src + <usize>r * lda + (<usize>p << 2)));
-      }
-    } else if (!transA) {
-      // A: [m, k]
-      for (let r = 0; r < MR; r++) {
-        const o = out + (<usize>r << 2);
-        if (r < rows) {
-          const src = a + ((<usize>(i0 + ir + r) * k + k0) << 2);
-          for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * MR << 2), load<f32>(src + (<usize>p << 2)));
-        } else {
-          for (let p = 0; p < kc; p++) store<f32>(o + (<usize>p * MR << 2), 0);
+        for (let r = 0; r < MR; r++) {
+          store<f32>(out + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(src + <usize>p * sk + <usize>r * sm) : 0);
         }
       }
     } else {
-      // A: [k, m]; row p of A holds column p of the panel
-      for (let p = 0; p < kc; p++) {
-        const src = a + ((<usize>(k0 + p) * m + i0 + ir) << 2);
-        const o = out + (<usize>p * MR << 2);
-        if (rows == MR && MR == 4) {
-          v128.store(o, v128.load(src));
-        } else {
-          for (let r = 0; r < MR; r++) store<f32>(o + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+      let from = src;
+      let out = dst + (<usize>ir * kc << 4);
+      for (const end = out + (<usize>kc * MR << 4); out < end; out += MR << 4, from += sk) {
+        for (let r = 0; r < MR; r++) {
+          v128.store(out + (<usize>r << 4), r < rows ? v128.load32_splat(from + <usize>r * sm) : f32x4.splat(0));
         }
       }
     }
   }
+}
+
+// Five rows of row-major A (row stride sm bytes) from src into a 5-row panel at out, four steps at a
+// time: rows 0-3 through a 4×4 shuffle transpose, row 4 lane by lane. Returns the steps packed.
+function packRows5(src: usize, sm: usize, out: usize, kc: i32): i32 {
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const from = src + (<usize>p << 2);
+    const o = out + <usize>p * 20;
+    transpose4x4Store(from, sm, o, 20);
+    const r4 = v128.load(from + 4 * sm);
+    store<f32>(o, f32x4.extract_lane(r4, 0), 16);
+    store<f32>(o, f32x4.extract_lane(r4, 1), 36);
+    store<f32>(o, f32x4.extract_lane(r4, 2), 56);
+    store<f32>(o, f32x4.extract_lane(r4, 3), 76);
+  }
+  return p;
 }
 
 // ---- bias epilogue over a rows×cols piece of C (row stride ldc bytes) ----
@@ -261,7 +317,8 @@ function packTile(job: usize, t: i32): void {
   const panels = roundUp(n, NR) / NR;
   const b = <usize>load<u32>(job + J_B) + (<usize>bi * <usize>load<i32>(job + J_STRIDE_B) << 2);
   const dst = <usize>load<u32>(job + J_PACKED_B) + (<usize>bi * k * roundUp(n, NR) << 2);
-  packBPanels(b, dst, n, k, load<i32>(job + J_TRANS_B) != 0, g * PACK_GROUP, min(panels, (g + 1) * PACK_GROUP));
+  const group = load<i32>(job + J_PACK_GROUP);
+  packBPanels(b, dst, n, k, load<i32>(job + J_TRANS_B) != 0, g * group, min(panels, (g + 1) * group));
 }
 
 function computeTile(job: usize, t: i32, slice: usize): void {
@@ -283,8 +340,9 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   const c = <usize>load<u32>(job + J_C) + (<usize>bi * <usize>load<i32>(job + J_STRIDE_C) << 2);
   const ldc = <usize>n << 2;
   const perCol = load<i32>(job + J_PANELS_PER_COL_BLOCK);
-  const i0 = ib * MC;
-  const mc = min(MC, m - i0);
+  const blockRows = load<i32>(job + J_MC);
+  const i0 = ib * blockRows;
+  const mc = min(blockRows, m - i0);
   const jp0 = jb * perCol;
   const jp1 = min(nUp / NR, jp0 + perCol);
 
@@ -305,11 +363,14 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   }
 
   const aPack = slice;
-  const tmp = slice + (<usize>roundUp(min(MC, m), MR) * min(KC, k) << 2);
+  const tmp = slice + <usize>aPackBytes(m, k);
   const transA = load<i32>(job + J_TRANS_A) != 0;
+  // Relaxed builds read transposed A in place (a panel's step is MR consecutive floats of a row of
+  // A) and pack only its last, partial panel; everything else is packed per K block.
+  const inPlaceRows = ASC_FEATURE_RELAXED_SIMD && transA ? mc - mc % MR : 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
-    packABlock(a, aPack, m, k, transA, i0, mc, k0, kc);
+    if (inPlaceRows < mc) packABlock(a, aPack, m, k, transA, i0 + inPlaceRows, mc - inPlaceRows, k0, kc);
     const add = k0 > 0 || accumulate;
     const last = k0 + kc >= k;
     for (let jp = jp0; jp < jp1; jp++) {
@@ -318,13 +379,21 @@ function computeTile(job: usize, t: i32, slice: usize): void {
       const bp = bPacked + ((<usize>k0 * nUp + <usize>j0 * kc) << 2);
       for (let ir = 0; ir < mc; ir += MR) {
         const rows = min(MR, mc - ir);
-        const ap = aPack + (<usize>ir * kc << 2);
         const cp = c + <usize>(i0 + ir) * ldc + (<usize>j0 << 2);
-        if (rows == MR && cols == NR) {
-          kernel4x8(kc, ap, bp, cp, ldc, add);
+        let ap: usize, sk: usize;
+        if (ir < inPlaceRows) {
+          ap = a + ((<usize>k0 * m + i0 + ir) << 2);
+          sk = <usize>m << 2;
         } else {
-          // Edge: compute the full tile into tmp, then move the valid part.
-          kernel4x8(kc, ap, bp, tmp, NR << 2, false);
+          ap = aPack + <usize>(ir - inPlaceRows) * kc * (ASC_FEATURE_RELAXED_SIMD ? 4 : 16);
+          sk = MR << 2;
+        }
+        if (rows == MR && cols == NR) {
+          microKernel(kc, ap, sk, bp, cp, ldc, add);
+        } else {
+          // Edge: compute the full tile into tmp (rows past mc are zero in the packed panel), then
+          // move the valid part.
+          microKernel(kc, ap, sk, bp, tmp, NR << 2, false);
           for (let r = 0; r < rows; r++) {
             for (let j = 0; j < cols; j++) {
               const q = cp + <usize>r * ldc + (<usize>j << 2);
@@ -360,12 +429,17 @@ export function gemmTiles(job: usize, worker: i32): void {
 
 // ---- exports ----
 
+// Bytes of one participant's packed A block (packABlock).
+function aPackBytes(m: i32, k: i32): i64 {
+  return <i64>roundUp(min(MC, m), MR) * min(KC, k) * (ASC_FEATURE_RELAXED_SIMD ? 4 : 16);
+}
+
 // Bytes of scratch a gemm of this shape needs with `threads` participants (job record, packed B,
 // one A-packing slice per thread); saturates at 2^31-1 so an impossible size fails to allocate.
 export function gemmScratchBytes(batch: i32, m: i32, n: i32, k: i32, strideB: i32, threads: i32): i32 {
   const nB: i64 = strideB == 0 ? 1 : batch;
   const packedB = align64(nB * k * roundUp(n, NR) * 4);
-  const slice = align64(<i64>roundUp(min(MC, m), MR) * min(KC, k) * 4 + MR * NR * 4);
+  const slice = align64(aPackBytes(m, k) + MR * NR * 4);
   const total = <i64>JOB_BYTES + packedB + <i64>max(threads, 1) * slice;
   return total > <i64>i32.MAX_VALUE ? i32.MAX_VALUE : <i32>total;
 }
@@ -382,14 +456,22 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   const nB = strideB == 0 ? 1 : batch;
   const nUp = roundUp(n, NR);
   const panels = nUp / NR;
-  const packTilesPerB = (panels + PACK_GROUP - 1) / PACK_GROUP;
+  const group = threads > 1 ? min(PACK_GROUP, max(1, panels * nB / (2 * threads))) : PACK_GROUP;
+  const packTilesPerB = (panels + group - 1) / group;
   const packedBBytes = <usize>align64(<i64>nB * k * nUp * 4);
-  const sliceBytes = <usize>align64(<i64>roundUp(min(MC, m), MR) * min(KC, k) * 4 + MR * NR * 4);
-  const rowBlocks = (m + MC - 1) / MC;
-  // With threads, split columns too until there are about four tiles per thread to balance.
+  const sliceBytes = <usize>align64(aPackBytes(m, k) + MR * NR * 4);
+  // With threads, cut about four tiles per thread to balance. Every row block streams all of packed
+  // B (K×N) and every column block all of A (M×K, repacked unless read in place), so the cuts go
+  // first across the larger of M and N: smaller row blocks (down to MC_MIN rows), then columns.
+  const want = 4 * threads;
+  let blockRows = MC;
+  if (threads > 1 && batch > 0 && m >= n && batch * ((m + MC - 1) / MC) < want) {
+    const perItem = (want + batch - 1) / batch;
+    blockRows = min(MC, max(MC_MIN, m / perItem / MR * MR));
+  }
+  const rowBlocks = (m + blockRows - 1) / blockRows;
   let colBlocks = 1;
   if (threads > 1 && batch > 0 && rowBlocks > 0) {
-    const want = 4 * threads;
     colBlocks = min(panels, max(1, (want + batch * rowBlocks - 1) / (batch * rowBlocks)));
   }
   const perCol = colBlocks > 0 ? (panels + colBlocks - 1) / colBlocks : 0;
@@ -420,4 +502,6 @@ export function gemmPrepare(a: usize, b: usize, c: usize, bias: usize, batch: i3
   store<i32>(job + J_COL_BLOCKS, colBlocks);
   store<i32>(job + J_PANELS_PER_COL_BLOCK, perCol);
   store<i32>(job + J_PACK_TILES_PER_B, packTilesPerB);
+  store<i32>(job + J_PACK_GROUP, group);
+  store<i32>(job + J_MC, blockRows);
 }

@@ -62,5 +62,18 @@ for (let epoch = 0; epoch <= 1000; epoch++) {
 section("memory");
 console.log(memory());
 
+section("maze: Q-learning on the notes' 4×4 grid (002), 1000 episodes inside WASM (more in examples/maze.mjs)");
+{
+  const env = new ts.rl.GridWorld({ grid: [[0, 0, 0, 1], [0, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 9]], start: [0, 0] });
+  const agent = new ts.rl.QLearning({ alpha: 0.1, gamma: 0.9, epsilon: 0.2, episodes: 1000, seed: 0 });
+  const t0 = performance.now();
+  const result = agent.fit(env);
+  const ms = performance.now() - t0;
+  const path = agent.greedyPath();
+  console.log(`${result.episodeSteps.reduce((s, v) => s + v, 0)} steps in ${ms.toFixed(2)} ms; greedy path ${path.moves} moves ` +
+    `(shortest ${env.shortestPathLength}): ${path.cells.map(([r, c]) => `(${r},${c})`).join(" → ")}`);
+  console.log(env.render(path));
+}
+
 section("a tiny GPT: byte-level BPE, causal-LM windows, AdamW + warmup/cosine, perplexity, sampling (notes 003, 004)");
 execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./tiny-gpt.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });

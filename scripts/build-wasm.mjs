@@ -41,3 +41,7 @@ const blocks = [...abi.matchAll(/export namespace (\w+) \{([^}]*)\}/g)].map(([, 
   return `export const ${ns} = {\n${members.join("\n")}\n} as const;\n`;
 });
 writeFileSync(join(root, "src", "runtime", "abi.ts"), header("assembly/abi.ts") + blocks.join("\n"));
+
+// The shaders read the same op codes: shaders/abi.wgsl and the shader sources (src/backend/webgpu/wgsl.ts).
+const { buildShaders } = await import("./build-shaders.mjs");
+console.log(`shaders: ${buildShaders().join(", ")}`);

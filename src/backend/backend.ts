@@ -1,6 +1,7 @@
 // The device interface: everything a tensor op needs from a device, as memory operations plus one
-// method per kernel family, over opaque buffer handles. A handle is a byte address on cpu-wasm and
-// a GPUBuffer on webgpu; ops never look inside one. Sizes are in elements (4 bytes each, float32 or
+// method per kernel family, over opaque buffer handles. A handle is a byte address on cpu-wasm, a
+// GpuBuffer (a GPUBuffer and its element count) on webgpu, and a buffer that may live on either on
+// the auto device; ops never look inside one. Sizes are in elements (4 bytes each, float32 or
 // int32); shapes and strides are element counts in plain arrays; every output buffer is contiguous
 // and written whole. Inputs have been validated by the op, so a backend may assume valid arguments.
 import type { Unary, Binary, Reduce } from "../runtime/abi.js";
@@ -151,6 +152,72 @@ export interface AttentionBackwardArgs extends AttentionArgs {
   dv: Handle | null;
 }
 
+/** The cell of a recurrent layer: torch.nn.LSTM, GRU, or RNN with tanh / relu. */
+export type RnnMode = "lstm" | "gru" | "rnnTanh" | "rnnRelu";
+
+/** A place in a buffer: `offset` elements into `handle`. */
+export interface Region {
+  handle: Handle;
+  offset: number;
+}
+
+/**
+ * One direction of one recurrent layer over a whole sequence. G = 4 (lstm: gates i, f, g, o),
+ * 3 (gru: r, z, n), 1 (rnn); T ≥ 1 steps, B ≥ 0 rows, I ≥ 0 inputs, H ≥ 1 hidden units. Weights in
+ * torch's layout. The row of step t, batch item b is t·B + b (time-major).
+ */
+export interface RnnLayerArgs {
+  mode: RnnMode;
+  steps: number;
+  batch: number;
+  inputSize: number;
+  hiddenSize: number;
+  /** Run t = T−1 … 0: the reverse direction of a bidirectional layer. */
+  reverse: boolean;
+  /** x: [T, B, I]. */
+  x: Handle;
+  /** wIh: [G·H, I]; wHh: [G·H, H]; bIh, bHh: [G·H] or null (no bias). */
+  wIh: Handle;
+  wHh: Handle;
+  bIh: Handle | null;
+  bHh: Handle | null;
+  /** Initial states [B, H]; null: zeros. c0 is read by lstm only. */
+  h0: Region | null;
+  c0: Region | null;
+  /** h_t of row (t, b), unit j, at element (t·B + b)·outStride + j of the region (outStride ≥ H). */
+  out: Region;
+  outStride: number;
+  /**
+   * State the forward saves for the backward: gates [T, B, G·H] (the gate activations; rnn: scratch,
+   * not read back) and cells [T, B, H] (lstm: c_t; gru: W_hn·h_{t−1} + b_hn; rnn: null).
+   */
+  gates: Handle;
+  cells: Handle | null;
+}
+
+export interface RnnForwardArgs extends RnnLayerArgs {
+  /** Final states [B, H] (h at t = T−1, or t = 0 when reverse), or null when not wanted. */
+  hN: Region | null;
+  cN: Region | null;
+}
+
+export interface RnnBackwardArgs extends RnnLayerArgs {
+  /** Gradients of out (same layout as out), of hN and of cN; null: zero. */
+  dOut: Region | null;
+  dhN: Region | null;
+  dcN: Region | null;
+  /** dx: [T, B, I] written, or added to when accumulateDx; null: not wanted. */
+  dx: Handle | null;
+  accumulateDx: boolean;
+  /** Gradients of h0 and c0 ([B, H]) and of the weights (written whole); null: not wanted. */
+  dh0: Region | null;
+  dc0: Region | null;
+  dWIh: Handle | null;
+  dWHh: Handle | null;
+  dBIh: Handle | null;
+  dBHh: Handle | null;
+}
+
 export interface Backend {
   /** The device name users see as `t.device` ("cpu", "webgpu", …). */
   readonly device: string;
@@ -159,7 +226,8 @@ export interface Backend {
   /**
    * True when readSync works: host code may read device data synchronously. Checks that need a
    * value on the host in the middle of an op (index ranges) run only where this is true; elsewhere
-   * kernels clamp instead, as documented by each op.
+   * the kernels check and report at the next read (webgpu: E_RANGE). The auto device says true
+   * but answers E_DEVICE for data it computed on the GPU.
    */
   readonly syncRead: boolean;
 
@@ -220,7 +288,7 @@ export interface Backend {
   alongDimOffsets(idx: Handle, offsets: Handle, shape: readonly number[], xStrides: readonly number[], dim: number): void;
   /**
    * Position of the first int32 value of ids[0..n) outside [lo, hi] that is not `except`, or -1.
-   * Only where syncRead (the op reports the bad value; elsewhere kernels clamp).
+   * Only where syncRead (the op reports the bad value; elsewhere the kernels check, see syncRead).
    */
   findOutOfRange(ids: Handle, n: number, lo: number, hi: number, except: number): number;
 
@@ -279,4 +347,10 @@ export interface Backend {
    * where syncRead.
    */
   normPartial(x: Handle, n: number, p: number): number;
+
+  // ---- recurrent layers (one direction of one layer, whole sequence) ----
+  /** Writes out, hN, cN and the saved gates / cells. */
+  rnnForward(args: RnnForwardArgs): void;
+  /** Backpropagation through time from the forward's saved state (same args, same buffers). */
+  rnnBackward(args: RnnBackwardArgs): void;
 }

@@ -22,3 +22,5 @@ export { PositionalEncoding, LearnedPositionalEncoding, sinusoidalTable } from "
 export type { PositionalEncodingOptions, LearnedPositionalEncodingOptions } from "./positional.js";
 export { LoRALinear, applyLoRA, loraLayers, mergeLoRA, unmergeLoRA, loraStateDict, loraConfigJson, saveLoRA, loadLoRA } from "./lora.js";
 export type { LoRAConfig } from "./lora.js";
+export { RNN, LSTM, GRU } from "./rnn.js";
+export type { RNNOptions, SimpleRNNOptions } from "./rnn.js";

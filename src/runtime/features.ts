@@ -1,6 +1,7 @@
 // Feature detection by validating tiny probe modules: the only reliable way to learn whether this
 // runtime's WebAssembly accepts SIMD, relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)
-// and shared memory, without compiling the real kernels first.
+// and shared memory, without compiling the real kernels first. (WebGPU is found by runtime/webgpu.ts,
+// which needs an adapter, not just navigator.gpu.)
 
 const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 // (func (result v128) v128.const 0 ...) variants; type section: one func type () -> v128.
@@ -42,9 +43,4 @@ export function hasSharedMemory(): boolean {
   } catch {
     return false;
   }
-}
-
-export function hasWebGpu(): boolean {
-  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  return !!nav && !!nav.gpu;
 }

@@ -1,11 +1,13 @@
 // What the loader chose and what memory is in use.
 import { runtime, type BuildName } from "./wasm.js";
 import { threadsInUse } from "./pool.js";
+import { webGpuStatus } from "./webgpu.js";
 
 export interface Info {
   simd: boolean;
   relaxedSimd: boolean;
   threads: boolean;
+  /** True once initWebGpu() obtained an adapter and a device (not merely because navigator.gpu exists). */
   webgpu: boolean;
   build: BuildName;
   threadsInUse: number;
@@ -13,7 +15,7 @@ export interface Info {
 
 export function info(): Info {
   const rt = runtime();
-  return { ...rt.features, build: rt.build, threadsInUse: threadsInUse() };
+  return { ...rt.features, webgpu: webGpuStatus().available, build: rt.build, threadsInUse: threadsInUse() };
 }
 
 export interface MemoryInfo {

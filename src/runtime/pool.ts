@@ -3,9 +3,10 @@
 // assembly/abi.ts); a job — any kind assembly/jobs.ts dispatches — is run by publishing it there,
 // waking the workers and joining in: caller and workers claim tiles from a counter in shared memory
 // (assembly/parallel.ts), so a job finishes even if no worker ever wakes.
-// Workers are unref'd (they never keep a process alive) and are not stopped when setThreads lowers
-// the count: a job simply admits fewer of them.
-import { checkInt } from "../errors.js";
+// Workers are unref'd (they never keep a process alive). Lowering the thread count asks the surplus
+// workers to leave (the `live` word of the control block) rather than killing them, so none can die
+// between entering and leaving join(); shutdownThreads() asks all of them and waits until they are gone.
+import { checkInt, fail } from "../errors.js";
 import { hasSharedMemory } from "./features.js";
 import { isInitialized, runtime, type Runtime } from "./wasm.js";
 import { Ctl } from "./abi.js";
@@ -14,10 +15,23 @@ import { Ctl } from "./abi.js";
 const ACTIVE = Ctl.active >> 2;
 const OPEN = Ctl.open >> 2;
 const JOB = Ctl.job >> 2;
+const LIVE = Ctl.live >> 2;
 const GEN = Ctl.gen >> 2;
-const MAX_THREADS = 256;
 
-type NodeWorker = { unref(): void; on(event: string, fn: (e: unknown) => void): void };
+// At most this many threads per core. Past the core count threads only take turns on the same cores,
+// and each worker holds a V8 isolate and a module instance (~8 MB: setThreads(256) cost 2.1 GB on two
+// cores), but a few per core still let a user oversubscribe on purpose, e.g. where a container reports
+// fewer cores than the job really gets.
+const THREADS_PER_CORE = 4;
+// Before Node's core count has loaded (tessera/manual before init()), setThreads accepts up to this and
+// the pool clamps to the real cap when it starts workers.
+const UNKNOWN_CORES_MAX = 256;
+
+type NodeWorker = {
+  unref(): void;
+  on(event: string, fn: (e: unknown) => void): void;
+  terminate(): Promise<number>;
+};
 type WorkerThreads = { Worker: new (code: string, opts: object) => NodeWorker };
 
 // Node, Deno and Bun: worker_threads (eval'd code, so no worker file has to be found next to src/ or
@@ -34,20 +48,37 @@ export const poolModulesReady: Promise<void> = !nodeLoading ? Promise.resolve() 
   }, () => {}).finally(() => { nodeLoading = false; });
 const sharedMemoryWorks = hasSharedMemory();
 
-function coreCount(): number {
+// 0 while unknown (Node's count still loading, or a runtime that does not tell).
+function knownCores(): number {
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  return Math.max(1, Math.min(MAX_THREADS, nav?.hardwareConcurrency || nodeCores || 1));
+  return nav?.hardwareConcurrency || nodeCores;
+}
+
+function coreCount(): number {
+  return Math.max(1, knownCores());
+}
+
+/** The most threads setThreads accepts: THREADS_PER_CORE per core. */
+export function maxThreads(): number {
+  return THREADS_PER_CORE * coreCount();
 }
 
 let requested: number | null = null; // null: one per core where memory can be shared
 
 function setting(): number {
-  return requested ?? (sharedMemoryWorks ? coreCount() : 1);
+  return Math.min(requested ?? (sharedMemoryWorks ? coreCount() : 1), maxThreads());
 }
 
-/** Sets how many threads (caller included) large jobs may use. Workers start on first use. */
+/**
+ * Sets how many threads (caller included) large jobs may use, at most 4 per core. Workers start on
+ * first use; lowering the count lets the surplus workers exit.
+ */
 export function setThreads(n: number): void {
-  requested = checkInt("setThreads(n)", n, 1, MAX_THREADS);
+  checkInt("setThreads(n)", n, 1);
+  const max = nodeLoading && !knownCores() ? UNKNOWN_CORES_MAX : maxThreads();
+  if (n > max) fail("E_RANGE", "setThreads(n)", `an integer in [1, ${max}] (${THREADS_PER_CORE} per core on ${coreCount()} cores)`, n);
+  requested = n;
+  for (const p of pools.values()) p.keep(setting() - 1);
 }
 
 /** Threads a large job uses on the current runtime (1 without shared memory). */
@@ -65,24 +96,34 @@ export function threadsFor(rt: Runtime): number {
 // layers) then start without a futex wake-up, which costs ~15-20 µs each time.
 const SPIN = 1 << 15;
 
-// The worker's whole program. It blocks in Atomics.wait between jobs, which a worker may do.
+// The worker's whole program. It blocks in Atomics.wait between jobs, which a worker may do, and
+// returns once its index is above `live`; `exited()` then tells the pool its slot is free.
 const workerLoop = `
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
   const i32 = new Int32Array(memory.buffer);
-  const gen = (ctl >> 2) + ${GEN};
+  const gen = (ctl >> 2) + ${GEN}, live = (ctl >> 2) + ${LIVE};
   let seen = Atomics.load(i32, gen);
-  for (;;) {
+  while (index <= Atomics.load(i32, live)) {
     ex.join(ctl, index);
     for (let i = 0; i < ${SPIN} && Atomics.load(i32, gen) === seen; i++);
-    Atomics.wait(i32, gen, seen);
+    if (Atomics.load(i32, gen) === seen) Atomics.wait(i32, gen, seen);
     seen = Atomics.load(i32, gen);
-  }`;
-const nodeWorkerCode = `const { wasmModule, memory, ctl, index } = require("node:worker_threads").workerData;${workerLoop}`;
-const webWorkerCode = `onmessage = (e) => { const { wasmModule, memory, ctl, index } = e.data;${workerLoop} };`;
+  }
+  exited();`;
+const nodeWorkerCode = `const { wasmModule, memory, ctl, index } = require("node:worker_threads").workerData;
+  const exited = () => {};${workerLoop}`;
+const webWorkerCode = `onmessage = (e) => { const { wasmModule, memory, ctl, index } = e.data;
+  const exited = () => { postMessage("exited"); close(); };${workerLoop} };`;
+
+/** A started worker: `stop` ends it at once (only once it is no longer needed, see shutdown). */
+interface Slot {
+  stop(): Promise<unknown>;
+  gone: Promise<void>;
+}
 
 class Pool {
   readonly ctl: number;
-  private workers = 0;
+  private readonly slots: (Slot | null)[] = []; // slots[i]: worker i + 1
   private noWorkers = false; // this runtime cannot start workers: stop trying
   private canWait = true;
 
@@ -91,32 +132,89 @@ class Pool {
     new Int32Array(rt.memory.buffer, this.ctl, Ctl.bytes >> 2).fill(0);
   }
 
-  /** Starts workers up to `threads - 1`; they join jobs once they have instantiated the module. */
+  private ctlView(): Int32Array {
+    return new Int32Array(this.rt.memory.buffer, this.ctl, Ctl.bytes >> 2);
+  }
+
+  /** Keeps workers 1..n; those above leave once they next wake, which this wakes them to do. */
+  keep(n: number): void {
+    const i32 = this.ctlView();
+    const before = Atomics.exchange(i32, LIVE, n);
+    if (n < before) {
+      Atomics.add(i32, GEN, 1);
+      Atomics.notify(i32, GEN);
+    }
+  }
+
+  /** Starts the missing workers up to `threads - 1`; they join jobs once they have instantiated the module. */
   grow(threads: number): void {
     if (nodeLoading) return; // worker_threads is still being imported: next job
-    for (; !this.noWorkers && this.workers < threads - 1; this.workers++) {
-      const data = { wasmModule: this.rt.module, memory: this.rt.memory, ctl: this.ctl, index: this.workers + 1 };
-      try {
-        if (workerThreads) {
-          const w = new workerThreads.Worker(nodeWorkerCode, { eval: true, workerData: data });
-          w.on("error", () => {}); // a worker that dies only leaves its tiles to the others
-          w.unref();
-        } else if (typeof Worker !== "undefined" && typeof Blob !== "undefined") {
-          const url = URL.createObjectURL(new Blob([webWorkerCode], { type: "text/javascript" }));
-          new Worker(url).postMessage(data);
-        } else {
-          this.noWorkers = true;
-        }
-      } catch {
-        this.noWorkers = true; // the caller does every tile
-      }
+    const want = Math.min(threads, maxThreads()) - 1;
+    this.keep(want);
+    for (let i = 0; !this.noWorkers && i < want; i++) {
+      if (!this.slots[i]) this.slots[i] = this.start(i + 1);
     }
+  }
+
+  // A worker whose slot is free again only once it has exited, so two never share an index (a
+  // gemm worker's A-packing slice is chosen by index).
+  private start(index: number): Slot | null {
+    const data = { wasmModule: this.rt.module, memory: this.rt.memory, ctl: this.ctl, index };
+    const free = (): void => {
+      if (this.slots[index - 1] === slot) this.slots[index - 1] = null;
+    };
+    let slot: Slot | null = null;
+    try {
+      if (workerThreads) {
+        const w = new workerThreads.Worker(nodeWorkerCode, { eval: true, workerData: data });
+        w.on("error", () => {}); // a worker that dies only leaves its tiles to the others
+        w.unref();
+        slot = { stop: () => w.terminate(), gone: new Promise((resolve) => w.on("exit", () => { free(); resolve(); })) };
+      } else if (typeof Worker !== "undefined" && typeof Blob !== "undefined") {
+        const url = URL.createObjectURL(new Blob([webWorkerCode], { type: "text/javascript" }));
+        const w = new Worker(url);
+        URL.revokeObjectURL(url);
+        let done = (): void => {};
+        const gone = new Promise<void>((resolve) => (done = resolve));
+        const end = (): void => { free(); done(); };
+        w.onmessage = end;
+        w.onerror = end;
+        w.postMessage(data);
+        slot = { stop: () => (w.terminate(), end(), gone), gone };
+      } else {
+        this.noWorkers = true;
+      }
+    } catch {
+      this.noWorkers = true; // the caller does every tile
+    }
+    return slot;
+  }
+
+  /** Asks every worker to leave; resolves once all are gone (those still running after `graceMs` are stopped). */
+  async shutdown(graceMs: number): Promise<void> {
+    this.keep(0);
+    const slots = this.slots.filter((s): s is Slot => s !== null);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.all(slots.map((s) => s.gone)), late]);
+    clearTimeout(timer);
+    await Promise.all(slots.map((s) => s.stop()));
+  }
+
+  /** Workers started and not yet exited. */
+  running(): number {
+    return this.slots.filter((s) => s !== null).length;
+  }
+
+  /** Returns the control block to the arena (after shutdown: no worker reads it any more). */
+  release(): void {
+    this.rt.arena.release(this.ctl);
   }
 
   /** Runs the prepared job at `job` on the caller and whichever workers wake in time. */
   run(job: number, threads: number): void {
     this.grow(threads);
-    const i32 = new Int32Array(this.rt.memory.buffer, this.ctl, Ctl.bytes >> 2);
+    const i32 = this.ctlView();
     i32[JOB] = job;
     Atomics.store(i32, OPEN, 1);
     Atomics.add(i32, GEN, 1);
@@ -135,7 +233,8 @@ class Pool {
   }
 }
 
-const pools = new WeakMap<WebAssembly.Memory, Pool>();
+// One pool per shared memory. Held strongly: its workers hold the memory anyway until shut down.
+const pools = new Map<WebAssembly.Memory, Pool>();
 
 /**
  * Runs the job record a kernel family's `…Prepare` export wrote at `job` (assembly/jobs.ts): on the
@@ -149,4 +248,22 @@ export function runJob(rt: Runtime, job: number, threads: number): void {
   let p = pools.get(rt.memory);
   if (!p) pools.set(rt.memory, (p = new Pool(rt)));
   p.run(job, threads);
+}
+
+/** Pool workers of `rt` started and not yet exited (the caller not counted). */
+export function workersRunning(rt: Runtime): number {
+  return pools.get(rt.memory)?.running() ?? 0;
+}
+
+/**
+ * Ends every pool worker and frees the pools' control blocks; resolves once the workers are gone.
+ * The thread setting stays: the next large job starts a fresh pool.
+ */
+export async function shutdownThreads(): Promise<void> {
+  const all = [...pools.entries()];
+  pools.clear(); // jobs from now on start new pools with new control blocks
+  await Promise.all(all.map(async ([, p]) => {
+    await p.shutdown(2000);
+    p.release();
+  }));
 }

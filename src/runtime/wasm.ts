@@ -4,7 +4,7 @@
 // (Cloudflare workerd, which forbids compiling from bytes at run time).
 import { TesseraError, describe } from "../errors.js";
 import { Arena } from "./arena.js";
-import { hasRelaxedSimd, hasSharedMemory, hasSimd, hasWebGpu } from "./features.js";
+import { hasRelaxedSimd, hasSharedMemory, hasSimd } from "./features.js";
 import type { KernelExports } from "./kernel-exports.js";
 import { poolModulesReady } from "./pool.js";
 
@@ -23,7 +23,6 @@ export interface Features {
   simd: boolean;
   relaxedSimd: boolean;
   threads: boolean;
-  webgpu: boolean;
 }
 
 export interface Runtime {
@@ -40,7 +39,7 @@ let rt: Runtime | null = null;
 let pending: Promise<Runtime> | null = null;
 
 export function detectFeatures(): Features {
-  return { simd: hasSimd(), relaxedSimd: hasRelaxedSimd(), threads: hasSharedMemory(), webgpu: hasWebGpu() };
+  return { simd: hasSimd(), relaxedSimd: hasRelaxedSimd(), threads: hasSharedMemory() };
 }
 
 export function chooseBuild(f: Features): BuildName {

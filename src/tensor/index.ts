@@ -6,7 +6,7 @@ export type { TensorOptions, RandomOptions, TensorData } from "./creation.js";
 export { Generator, manualSeed } from "./random.js";
 export { tidy, keep } from "./scope.js";
 export { noGrad, isGradEnabled } from "./autograd.js";
-export { gradcheck } from "./gradcheck.js";
+export { gradcheck, gradcheckAsync } from "./gradcheck.js";
 export type { GradcheckOptions, GradcheckResult } from "./gradcheck.js";
 export * as F from "./functional.js";
 export { concat } from "./layout.js";

@@ -1,7 +1,8 @@
 // Shape and layout ops: reshape/squeeze/unsqueeze/detach are views (shared storage, like torch);
 // permute, transpose, slice, expand, concat and gather copy into a new contiguous tensor through the
 // strided-copy kernel, and their gradients scatter back through the same strides. Index arguments
-// are range-checked on the device (findOutOfRange) where it can answer synchronously.
+// are range-checked on the device (findOutOfRange) where it can answer synchronously, else by the
+// kernels (reported at the next read).
 import { TesseraError, fail } from "../errors.js";
 import type { DType } from "../backend/backend.js";
 import { Tensor } from "./tensor.js";
@@ -208,14 +209,14 @@ export function concat(tensors: Tensor[], axis = 0): Tensor {
 
 /**
  * int32 indices on x's device with every value in [0, bound). The values are checked where the
- * device reads synchronously; elsewhere the kernels clamp out-of-range indices.
+ * device reads synchronously; elsewhere the kernels check them and the next read reports E_RANGE.
  */
 function checkIndices(fn: string, x: Tensor, indices: unknown, bound: number): Tensor {
   const idx = checkInt32(`${fn}: indices`, checkTensor(`${fn}: indices`, indices));
   sameBackend(fn, ["input", "indices"], [x, idx]);
   const be = idx.backend;
   if (bound === 0 && idx.size > 0) { // every index is out of range: findOutOfRange cannot say so
-    const v = be.syncRead ? String(be.readSync(idx.handle, 1, "int32")[0]) : "an index";
+    const v = be.syncRead ? String(be.readSync(idx.handle, 1, "int32")[0]) : "an index"; // not read on a GPU
     throw new TesseraError("E_RANGE", `${fn}: indices[0]: expected an index in [0, -1], received ${v} (the axis has length 0)`);
   }
   if (be.syncRead && idx.size > 0) {

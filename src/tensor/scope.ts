@@ -84,6 +84,25 @@ export function scoped<T>(fn: () => T): [T, Set<Tensor>] {
   }
 }
 
+/**
+ * @internal Opens a scope that stays open across awaits, for code that must read device values
+ * (`await t.read()`) between ops, such as the op suites on a GPU. Every tensor made until
+ * closeScope — by anyone — joins it, so nothing else may run ops meanwhile. Not public: tidy() stays
+ * synchronous for users.
+ */
+export function openScope(): Set<Tensor> {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  return scope;
+}
+
+/** @internal Closes the innermost scope (which must be `scope`), disposing what it holds. */
+export function closeScope(scope: Set<Tensor>): void {
+  if (scopes[scopes.length - 1] !== scope) throw new TesseraError("E_STATE", "closeScope: expected the innermost open scope, received another (scopes must close in reverse order)");
+  scopes.pop();
+  for (const t of scope) t.dispose();
+}
+
 /** Hands t to the enclosing scope (or the nursery at top level) as if it had been created there. */
 export function adopt(t: Tensor): void {
   track(t);

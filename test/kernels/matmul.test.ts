@@ -1,10 +1,13 @@
 // gemm (assembly/matmul.ts via src/backend/cpu-wasm/gemm.ts) on every build against a float64 JS reference:
-// odd shapes that hit every micro-kernel edge, transposes, batch broadcast, the bias epilogue and
-// accumulation; and the few-row products that take assembly/gemv.ts (m ≤ 4: tails of the 6- and 4-row and
-// 16-column loops, tiles of 96 outputs, bias, accumulate, threads).
-import { describe, expect, it } from "vitest";
+// odd shapes that hit every micro-kernel edge (NR = 8 columns, KC = 128; relaxed builds MR = 5 rows,
+// MC = 65, transposed A read in place; simd builds MR = 4, MC = 64, A packed pre-broadcast),
+// transposes, batch broadcast, the bias epilogue, accumulation, and the tiles of a threaded job;
+// and the few-row products that take assembly/gemv.ts (m ≤ 4: tails of the 6- and 4-row and 16-column
+// loops, tiles of 96 outputs, bias, accumulate, threads).
+import { afterAll, describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
-import { gemm, type GemmArgs } from "../../src/backend/cpu-wasm/gemm.js";
+import { gemm, THREAD_MIN_MACS, type GemmArgs } from "../../src/backend/cpu-wasm/gemm.js";
+import { poolModulesReady, setThreads, shutdownThreads } from "../../src/runtime/pool.js";
 
 function rng(seed: number): () => number {
   return () => {
@@ -79,6 +82,7 @@ function check(rt: Runtime, cs: Case): void {
 
 describe.each(BUILDS)("gemm on the %s build", (build) => {
   const runtimeP = loadRuntime({ build });
+  afterAll(() => shutdownThreads());
 
   it("1x1x1 and every M, N, K in 1..9 (micro-kernel tails)", async () => {
     const rt = await runtimeP;
@@ -87,6 +91,31 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
       check(rt, { m: s, n: 5, k: 6 });
       check(rt, { m: 6, n: s, k: 5 });
       check(rt, { m: 5, n: 6, k: s });
+    }
+  });
+
+  it("every M, N, K in 1..13, plain and transposed", async () => {
+    const rt = await runtimeP;
+    for (let m = 1; m <= 13; m++) {
+      for (let n = 1; n <= 13; n++) {
+        for (let k = 1; k <= 13; k++) check(rt, { m, n, k });
+        for (const k of [1, 4, 13]) {
+          check(rt, { m, n, k, transA: true });
+          check(rt, { m, n, k, transB: true, bias: true });
+          check(rt, { m, n, k, transA: true, transB: true, accumulate: true });
+        }
+      }
+    }
+  });
+
+  it("sizes around the blocking factors: MC ± 1 rows, NR·k ± 1 columns, KC ± 1 and 2·KC + 3 deep", async () => {
+    const rt = await runtimeP;
+    for (const m of [63, 64, 65, 66, 69, 70]) {
+      for (const [n, k] of [[31, 127], [32, 128], [33, 129], [17, 259]]) {
+        check(rt, { m, n, k });
+        check(rt, { m, n, k, transA: true, bias: true });
+        check(rt, { m, n, k, transB: true, accumulate: true });
+      }
     }
   });
 
@@ -148,6 +177,20 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
     }
     check(rt, { m: 1, n: 2304, k: 300, transB: true, bias: true }); // above the gemv threading threshold
     check(rt, { m: 2, n: 1100, k: 280, bias: true });
+  });
+
+  it.runIf(build.startsWith("threads"))("threaded tiles on odd shapes match the reference (2 threads)", async () => {
+    const rt = await runtimeP;
+    await poolModulesReady;
+    setThreads(2);
+    const big = (m: number, n: number, k: number): void => expect(m * n * k).toBeGreaterThanOrEqual(THREAD_MIN_MACS);
+    for (const cs of [{ m: 129, n: 135, k: 130 }, { m: 67, n: 1031, k: 33 }, { m: 1030, n: 9, k: 251 }] as Case[]) {
+      big(cs.m, cs.n, cs.k);
+      check(rt, cs);
+      check(rt, { ...cs, transA: true, bias: true });
+      check(rt, { ...cs, transB: true, accumulate: true });
+    }
+    check(rt, { m: 70, n: 90, k: 120, batch: 4, broadcastB: true, bias: true });
   });
 
   it("does nothing for empty products", async () => {

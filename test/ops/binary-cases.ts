@@ -65,14 +65,14 @@ export function operand(spec: BinarySpec, n: number, seed: number, which: "a" | 
   return v;
 }
 
-function checkPattern(s: BinarySpec, aShape: number[], bShape: number[], seed: number): void {
+async function checkPattern(s: BinarySpec, aShape: number[], bShape: number[], seed: number): Promise<void> {
   const av = operand(s, sizeOf(aShape), seed, "a");
   const bv = operand(s, sizeOf(bShape), seed + 1, "b");
   const { shape, ai, bi } = broadcast(aShape, bShape);
   const y = s.apply(tensor(av, aShape), tensor(bv, bShape));
   const what = `${s.name} [${aShape}] with [${bShape}]`;
   expectShape(y, shape, what);
-  expectClose(y.data(), ai.map((a, k) => s.f(av[a], bv[bi[k]])), BINARY_TOL, what);
+  expectClose(await y.read(), ai.map((a, k) => s.f(av[a], bv[bi[k]])), BINARY_TOL, what);
 }
 
 const SCALARS = [2.5, -1.25, 0.3, 7];
@@ -82,71 +82,75 @@ export function binaryForwardChecks(): Check[] {
   for (const s of BINARY) {
     checks.push({
       name: `${s.name}: same shapes, lengths ${LENGTHS.join(", ")} vs float64`,
-      run: () => LENGTHS.forEach((n, i) => checkPattern(s, [n], [n], 200 + i)),
+      run: async () => {
+        for (const [i, n] of LENGTHS.entries()) await checkPattern(s, [n], [n], 200 + i);
+      },
     });
     checks.push({
       name: `${s.name}: tensor ${s.name} number (${SCALARS.join(", ")}; the number is rounded to float32)`,
-      run: () => {
+      run: async () => {
         for (const n of [1, 3, 4, 5, 9, 67]) {
           const av = operand(s, n, 300 + n, "a");
           for (const c of SCALARS) {
             const y = s.apply(tensor(av), c);
-            expectClose(y.data(), Array.from(av, (a) => s.f(a, Math.fround(c))), BINARY_TOL, `${s.name}([${n}], ${c})`);
+            expectClose(await y.read(), Array.from(av, (a) => s.f(a, Math.fround(c))), BINARY_TOL, `${s.name}([${n}], ${c})`);
           }
         }
       },
     });
     checks.push({
       name: `${s.name}: broadcasting ${PATTERNS.map(([a, b]) => `[${a}]·[${b}]`).join(" ")}`,
-      run: () => PATTERNS.forEach(([a, b], i) => checkPattern(s, a, b, 400 + i)),
+      run: async () => {
+        for (const [i, [a, b]] of PATTERNS.entries()) await checkPattern(s, a, b, 400 + i);
+      },
     });
     checks.push({
       name: `${s.name}: NaN, ±∞, ±0 as torch 1.13 (signed zeros too)`,
-      run: () => {
+      run: async () => {
         const { a, b } = TORCH_SPECIAL.binary;
-        expectClose(s.apply(tensor(a), tensor(b)).data(), TORCH_SPECIAL.binary[s.name], BINARY_TOL, `${s.name}(specials)`, true);
+        expectClose(await s.apply(tensor(a), tensor(b)).read(), TORCH_SPECIAL.binary[s.name], BINARY_TOL, `${s.name}(specials)`, true);
         // the same operands through the broadcast path ([n, 1] with [1]) and the scalar path
         const col = s.apply(tensor(a, [a.length, 1]), tensor([b[0]]));
-        expectClose(col.data(), a.map((x) => s.f(x, b[0])), BINARY_TOL, `${s.name}(specials, ${b[0]})`, true);
+        expectClose(await col.read(), a.map((x) => s.f(x, b[0])), BINARY_TOL, `${s.name}(specials, ${b[0]})`, true);
       },
     });
   }
   checks.push({
     name: "div by −0 gives −∞ for positive numerators (torch)",
-    run: () => expectClose(F.div(tensor([1, -1]), tensor([-0, -0])).data(), TORCH_SPECIAL.binary["div by -0"], BINARY_TOL, "x / −0", true),
+    run: async () => expectClose(await F.div(tensor([1, -1]), tensor([-0, -0])).read(), TORCH_SPECIAL.binary["div by -0"], BINARY_TOL, "x / −0", true),
   });
   checks.push({
     name: "maximum, minimum through the device interface (no public op yet): same shape, scalar, broadcast, NaN",
-    run: () => {
+    run: async () => {
       const a = tensor([1, -2, NaN, 4, -0.5, 3, 7, -8, 2]);
       const b = tensor([0, 5, 1, NaN, -0.25, 3, -7, 8, 2]);
       const be = a.backend;
       const out = tensor(new Float32Array(9));
       const want = (op: BinaryOp, x: number, y: number) => (Number.isNaN(x) || Number.isNaN(y) ? NaN : op === "maximum" ? Math.max(x, y) : Math.min(x, y));
-      const av = a.data(), bv = b.data();
+      const av = await a.read(), bv = await b.read();
       for (const op of ["maximum", "minimum"] as const) {
         be.binary(op, a.handle, b.handle, out.handle, 9);
-        expectClose(out.data(), Array.from(av, (x, i) => want(op, x, bv[i])), BINARY_TOL, `${op}(a, b)`);
+        expectClose(await out.read(), Array.from(av, (x, i) => want(op, x, bv[i])), BINARY_TOL, `${op}(a, b)`);
         be.binaryScalar(op, a.handle, 1.5, out.handle, 9, false);
-        expectClose(out.data(), Array.from(av, (x) => want(op, x, 1.5)), BINARY_TOL, `${op}(a, 1.5)`);
+        expectClose(await out.read(), Array.from(av, (x) => want(op, x, 1.5)), BINARY_TOL, `${op}(a, 1.5)`);
         be.binaryScalar(op, a.handle, -1.5, out.handle, 9, true);
-        expectClose(out.data(), Array.from(av, (x) => want(op, -1.5, x)), BINARY_TOL, `${op}(−1.5, a)`);
+        expectClose(await out.read(), Array.from(av, (x) => want(op, -1.5, x)), BINARY_TOL, `${op}(−1.5, a)`);
         // a as [3, 3] with b's first row [1, 3] broadcast down the rows
         be.binaryBroadcast(op, a.handle, b.handle, out.handle, [3, 3], [3, 1], [0, 1]);
-        expectClose(out.data(), Array.from(av, (x, i) => want(op, x, bv[i % 3])), BINARY_TOL, `${op}([3, 3], [1, 3])`);
+        expectClose(await out.read(), Array.from(av, (x, i) => want(op, x, bv[i % 3])), BINARY_TOL, `${op}([3, 3], [1, 3])`);
       }
     },
   });
   checks.push({
     name: "sub and div with the scalar first through the device interface (s − a, s / a)",
-    run: () => {
+    run: async () => {
       const av = operand(BINARY[3], 9, 5, "b");
       const a = tensor(av);
       const out = tensor(new Float32Array(9));
       a.backend.binaryScalar("sub", a.handle, 2.5, out.handle, 9, true);
-      expectClose(out.data(), Array.from(av, (x) => 2.5 - x), BINARY_TOL, "2.5 − a");
+      expectClose(await out.read(), Array.from(av, (x) => 2.5 - x), BINARY_TOL, "2.5 − a");
       a.backend.binaryScalar("div", a.handle, 2.5, out.handle, 9, true);
-      expectClose(out.data(), Array.from(av, (x) => 2.5 / x), BINARY_TOL, "2.5 / a");
+      expectClose(await out.read(), Array.from(av, (x) => 2.5 / x), BINARY_TOL, "2.5 / a");
     },
   });
   return checks;

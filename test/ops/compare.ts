@@ -1,9 +1,12 @@
 // What the op suites share: checks as data (a name and a function that throws on a mismatch, so
 // the same case tables run in the suites and in abi-swap.test.ts), float64 comparisons with stated
 // tolerances, error-code assertions, seeded inputs, and the gradient helpers (analytic backward vs
-// a float64 derivative; gradcheck by finite differences).
+// a float64 derivative; gradcheck by finite differences). Values come back with `await t.read()`
+// on every device, so the same suites run where reads are asynchronous (a GPU); a check's body is
+// an async function run inside a scope that stays open across its awaits and frees what it made.
 import { expect, it } from "vitest";
-import { gradcheck, tensor, tidy, type Tensor } from "../../src/index.js";
+import { gradcheckAsync, tensor, type Tensor } from "../../src/index.js";
+import { closeScope, openScope } from "../../src/tensor/scope.js";
 import { referenceBackend, type DeviceContext } from "./devices.js";
 import { rng } from "../kernels/util.js";
 
@@ -12,7 +15,7 @@ export { erf, erfc, rng } from "../kernels/util.js";
 /** One forward-value check: throws (with what differed) when the device disagrees with float64. */
 export interface Check {
   readonly name: string;
-  readonly run: () => void;
+  readonly run: () => Promise<void>;
 }
 
 export interface Tolerance {
@@ -21,20 +24,38 @@ export interface Tolerance {
   atol: number;
 }
 
-/** Registers each check as a test, inside tidy(); on the reference device also checks no buffer leaked. */
+/** Registers each check as a test, inside a scope; on the reference device also checks no buffer leaked. */
 export function itChecks(ctx: DeviceContext, checks: readonly Check[]): void {
-  for (const c of checks) it(c.name, () => runTidy(ctx, c.run));
+  for (const c of checks) it(c.name, () => runScoped(ctx, c.run));
 }
 
-/** it() whose body runs in tidy(); on the reference device the live-buffer count must not grow. */
-export function itTidy(ctx: DeviceContext, name: string, fn: () => void): void {
-  it(name, () => runTidy(ctx, fn));
+/** it() whose body runs in a scope; on the reference device the live-buffer count must not grow. */
+export function itTidy(ctx: DeviceContext, name: string, fn: () => Promise<void>): void {
+  it(name, () => runScoped(ctx, fn));
 }
 
-function runTidy(ctx: DeviceContext, fn: () => void): void {
+/**
+ * Runs fn like tidy() does, but with the scope held open across fn's awaits (tests run one at a
+ * time, so only fn's tensors join it): everything fn made is freed when it settles.
+ */
+export async function scoped(fn: () => Promise<void>): Promise<void> {
+  const scope = openScope();
+  try {
+    await fn();
+  } finally {
+    closeScope(scope);
+  }
+}
+
+async function runScoped(ctx: DeviceContext, fn: () => Promise<void>): Promise<void> {
   const before = referenceBackend.live;
-  tidy(fn);
+  await scoped(fn);
   if (ctx.backend === referenceBackend) expect(referenceBackend.live, "reference buffers still allocated after the test").toBe(before);
+}
+
+/** t's values, read as every device allows (`await t.read()`). */
+export async function values(t: Tensor): Promise<Float32Array | Int32Array> {
+  return t.read();
 }
 
 const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
@@ -72,9 +93,9 @@ export function expectShape(t: Tensor, shape: readonly number[], what: string): 
 }
 
 /** Shape and values of t against a float64 reference. */
-export function expectTensor(t: Tensor, shape: readonly number[], want: ArrayLike<number>, tol: Tolerance, what: string, signedZeros = false): void {
+export async function expectTensor(t: Tensor, shape: readonly number[], want: ArrayLike<number>, tol: Tolerance, what: string, signedZeros = false): Promise<void> {
   expectShape(t, shape, what);
-  expectClose(t.data(), want, tol, what, signedZeros);
+  expectClose(await t.read(), want, tol, what, signedZeros);
 }
 
 /** fn throws a TesseraError with this code (and a message matching `msg`). */
@@ -88,6 +109,43 @@ export function expectCode(code: string, fn: () => unknown, msg?: RegExp): void 
   expect(err, `expected a TesseraError ${code}`).toBeDefined();
   expect((err as Error).name, String(err)).toBe("TesseraError");
   expect((err as { code: string }).code, (err as Error).message).toBe(code);
+  if (msg) expect((err as Error).message).toMatch(msg);
+}
+
+/** fn (which may await reads) rejects with a TesseraError with this code (and a message matching `msg`). */
+export async function expectCodeAsync(code: string, fn: () => Promise<unknown>, msg?: RegExp): Promise<void> {
+  let err: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err, `expected a TesseraError ${code}`).toBeDefined();
+  expect((err as Error).name, String(err)).toBe("TesseraError");
+  expect((err as { code: string }).code, (err as Error).message).toBe(code);
+  if (msg) expect((err as Error).message).toMatch(msg);
+}
+
+/**
+ * An index out of range: on devices that read synchronously the op itself throws E_RANGE; elsewhere
+ * the kernels check and the next read rejects with E_RANGE. Either message must match `msg`.
+ */
+export async function expectRangeError(make: () => Tensor | Tensor[], msg?: RegExp): Promise<void> {
+  let made: Tensor | Tensor[] | null = null;
+  let err: unknown;
+  try {
+    made = make();
+  } catch (e) {
+    err = e;
+  }
+  if (made !== null) {
+    const outs = Array.isArray(made) ? made : [made];
+    expect(outs[0].backend.syncRead, "a device that reads synchronously must refuse the op itself").toBe(false);
+    await expectCodeAsync("E_RANGE", async () => { for (const t of outs) await t.read(); }, msg);
+    return;
+  }
+  expect((err as Error)?.name, String(err)).toBe("TesseraError");
+  expect((err as { code: string }).code, (err as Error).message).toBe("E_RANGE");
   if (msg) expect((err as Error).message).toMatch(msg);
 }
 
@@ -133,15 +191,15 @@ export function unravel(k: number, shape: readonly number[]): number[] {
 // atol = rtol = 1e-2 because float32 forwards carry ~1e-4 relative noise that 1/(2·eps) amplifies.
 export const GRADCHECK = { eps: 1e-2, atol: 1e-2, rtol: 1e-2 };
 
-/** gradcheck(fn, inputs) passes; the inputs are disposed by the enclosing tidy. */
-export function expectGradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], what: string, atol = GRADCHECK.atol): void {
-  const r = gradcheck(fn, inputs, { ...GRADCHECK, atol, seed: 3 });
+/** gradcheck(fn, inputs) passes (values read asynchronously); the inputs are freed by the enclosing scope. */
+export async function expectGradcheck(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], what: string, atol = GRADCHECK.atol): Promise<void> {
+  const r = await gradcheckAsync(fn, inputs, { ...GRADCHECK, atol, seed: 3 });
   if (!r.ok) throw new Error(`${what}: gradcheck failed, worst ${JSON.stringify(r.worst)} (max abs error ${r.maxAbsError})`);
 }
 
 /** The gradient autograd gives x for L = Σ w·y with y = fn(x), given the weights as data. */
-export function gradOf(y: Tensor, x: Tensor, weights: ArrayLike<number>): Float32Array {
+export async function gradOf(y: Tensor, x: Tensor, weights: ArrayLike<number>): Promise<Float32Array> {
   y.backward(tensor(Float32Array.from(weights), y.shape.slice()));
   if (!x.grad) throw new Error("no gradient reached the input");
-  return x.grad.data() as Float32Array;
+  return await x.grad.read() as Float32Array;
 }

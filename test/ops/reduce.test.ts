@@ -10,12 +10,12 @@ forEachDevice("reductions", (ctx) => {
   itChecks(ctx, reduceForwardChecks());
 
   for (const op of REDUCE_OPS) {
-    itTidy(ctx, `${op}: gradient vs float64 (sum/mean: dy spread, ÷ count for mean; max/min: dy at the first extreme)`, () => {
+    itTidy(ctx, `${op}: gradient vs float64 (sum/mean: dy spread, ÷ count for mean; max/min: dy at the first extreme)`, async () => {
       const cases: [number[], number | number[] | undefined, boolean][] = [
         [[4, 5, 6], 1, false], [[4, 5, 6], -1, true], [[7, 13], 0, false], [[3, 17], undefined, false], [[], 0, false],
       ];
       if (op === "sum" || op === "mean") cases.push([[2, 3, 4], [0, 2], true], [[0, 3], 0, false]);
-      cases.forEach(([shape, axis, keepDim], c) => {
+      for (const [c, [shape, axis, keepDim]] of cases.entries()) {
         const xs = uniform(sizeOf(shape), 1000 + c);
         const x = tensor(xs, shape, { requiresGrad: true });
         const y = applyReduce(op, x, axis, keepDim);
@@ -33,21 +33,21 @@ forEachDevice("reductions", (ctx) => {
           return ref.arg[o] === k ? w[o] : 0;
         });
         // mean's backward multiplies dy by 1/count rounded to float32: two roundings
-        expectClose(x.grad!.data(), want, { rtol: 1.2e-7, atol: 0 }, `d ${op}([${shape}], ${JSON.stringify(axis)})`);
-      });
+        expectClose(await x.grad!.read(), want, { rtol: 1.2e-7, atol: 0 }, `d ${op}([${shape}], ${JSON.stringify(axis)})`);
+      }
     });
   }
 
-  itTidy(ctx, "gradcheck: sum over axes, sum all, mean keepDim, max over an axis, min over all", () => {
-    expectGradcheck((a) => a.sum([0, 2]), [randT([2, 3, 4], 1, -1, 1, true)], "sum [0, 2]");
-    expectGradcheck((a) => a.sum(), [randT([2, 3], 2, -1, 1, true)], "sum");
-    expectGradcheck((a) => a.mean(1, true), [randT([2, 5], 3, -1, 1, true)], "mean keepDim");
-    expectGradcheck((a) => a.max(1), [randT([3, 5], 4, -1, 1, true)], "max(1)");
-    expectGradcheck((a) => a.min(), [randT([3, 5], 5, -1, 1, true)], "min()");
-    expectGradcheck((a) => a.mean(0), [randT([], 6, -1, 1, true)], "mean of 0-d");
+  itTidy(ctx, "gradcheck: sum over axes, sum all, mean keepDim, max over an axis, min over all", async () => {
+    await expectGradcheck((a) => a.sum([0, 2]), [randT([2, 3, 4], 1, -1, 1, true)], "sum [0, 2]");
+    await expectGradcheck((a) => a.sum(), [randT([2, 3], 2, -1, 1, true)], "sum");
+    await expectGradcheck((a) => a.mean(1, true), [randT([2, 5], 3, -1, 1, true)], "mean keepDim");
+    await expectGradcheck((a) => a.max(1), [randT([3, 5], 4, -1, 1, true)], "max(1)");
+    await expectGradcheck((a) => a.min(), [randT([3, 5], 5, -1, 1, true)], "min()");
+    await expectGradcheck((a) => a.mean(0), [randT([], 6, -1, 1, true)], "mean of 0-d");
   });
 
-  itTidy(ctx, "bad inputs: axis out of range → E_RANGE, not an integer → E_RANGE / E_TYPE, repeated → E_VALUE, keepDim → E_TYPE, int32 → E_DTYPE, empty max/argmax → E_SHAPE", () => {
+  itTidy(ctx, "bad inputs: axis out of range → E_RANGE, not an integer → E_RANGE / E_TYPE, repeated → E_VALUE, keepDim → E_TYPE, int32 → E_DTYPE, empty max/argmax → E_SHAPE", async () => {
     const x = ones([2, 3]);
     for (const op of REDUCE_OPS) {
       expectCode("E_RANGE", () => applyReduce(op, x, 2), new RegExp(`${op}: axis: expected an integer axis in \\[-2, 1\\] for a 2-d tensor, received 2`));

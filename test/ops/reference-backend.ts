@@ -5,7 +5,7 @@
 // interface) before WebGPU uses it. The op suites do not trust it: their references are float64
 // code in the tests. Contract violations (a foreign or freed handle, an index out of range) throw
 // a plain Error, so a bug in an op shows up here instead of reading garbage.
-import type { AttentionArgs, AttentionBackwardArgs, AttentionMask, AttentionOperand, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp, SgdStepArgs, AdamStepArgs, AdagradStepArgs, RmspropStepArgs } from "../../src/backend/backend.js";
+import type { AttentionArgs, AttentionBackwardArgs, AttentionMask, AttentionOperand, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp, SgdStepArgs, AdamStepArgs, AdagradStepArgs, RmspropStepArgs, Region, RnnBackwardArgs, RnnForwardArgs } from "../../src/backend/backend.js";
 
 class RefBuffer {
   readonly f32: Float32Array;
@@ -828,5 +828,155 @@ export class ReferenceBackend implements Backend {
       else acc += v ** p;
     }
     return acc;
+  }
+
+  // ---- recurrent layers: torch's cell equations, one time step at a time in float64 ----
+
+  private region(r: Region | null, n: number, what: string): Float32Array | null {
+    return r === null ? null : this.f(r.handle, r.offset + n, what).subarray(r.offset, r.offset + n);
+  }
+
+  private rnnShapes(a: RnnForwardArgs | RnnBackwardArgs) {
+    const G = a.mode === "lstm" ? 4 : a.mode === "gru" ? 3 : 1;
+    const { steps: T, batch: B, inputSize: I, hiddenSize: H } = a;
+    const order = Array.from({ length: T }, (_, i) => (a.reverse ? T - 1 - i : i));
+    return { G, T, B, I, H, order };
+  }
+
+  rnnForward(a: RnnForwardArgs): void {
+    const { G, T, B, I, H, order } = this.rnnShapes(a);
+    const x = this.f(a.x, T * B * I, "rnnForward x"), wIh = this.f(a.wIh, G * H * I, "rnnForward wIh");
+    const wHh = this.f(a.wHh, G * H * H, "rnnForward wHh");
+    const bIh = a.bIh === null ? null : this.f(a.bIh, G * H, "rnnForward bIh"), bHh = a.bHh === null ? null : this.f(a.bHh, G * H, "rnnForward bHh");
+    const gates = this.f(a.gates, T * B * G * H, "rnnForward gates"), cells = a.cells === null ? null : this.f(a.cells, T * B * H, "rnnForward cells");
+    const out = this.f(a.out.handle, a.out.offset + ((T - 1) * B + B - 1) * a.outStride + H, "rnnForward out");
+    let h = Float64Array.from(this.region(a.h0, B * H, "rnnForward h0") ?? new Float32Array(B * H));
+    let c = Float64Array.from(a.mode === "lstm" ? this.region(a.c0, B * H, "rnnForward c0") ?? new Float32Array(B * H) : []);
+    const sig = (v: number) => 1 / (1 + Math.exp(-v));
+    for (const t of order) {
+      const hNext = new Float64Array(B * H), cNext = new Float64Array(a.mode === "lstm" ? B * H : 0);
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b;
+        const xp = new Float64Array(G * H), hp = new Float64Array(G * H);
+        for (let r = 0; r < G * H; r++) {
+          let sx = bIh ? bIh[r] : 0, sh = bHh ? bHh[r] : 0;
+          for (let i = 0; i < I; i++) sx += x[row * I + i] * wIh[r * I + i];
+          for (let j = 0; j < H; j++) sh += h[b * H + j] * wHh[r * H + j];
+          xp[r] = sx;
+          hp[r] = sh;
+        }
+        for (let j = 0; j < H; j++) {
+          const gi = row * G * H;
+          let hv: number;
+          if (a.mode === "lstm") {
+            const ig = sig(xp[j] + hp[j]), fg = sig(xp[H + j] + hp[H + j]), gg = Math.tanh(xp[2 * H + j] + hp[2 * H + j]), og = sig(xp[3 * H + j] + hp[3 * H + j]);
+            const cv = fg * c[b * H + j] + ig * gg;
+            hv = og * Math.tanh(cv);
+            cNext[b * H + j] = cv;
+            [ig, fg, gg, og].forEach((v, k) => (gates[gi + k * H + j] = v));
+            cells![row * H + j] = cv;
+          } else if (a.mode === "gru") {
+            const rg = sig(xp[j] + hp[j]), zg = sig(xp[H + j] + hp[H + j]);
+            const hn = hp[2 * H + j], ng = Math.tanh(xp[2 * H + j] + rg * hn);
+            hv = (1 - zg) * ng + zg * h[b * H + j];
+            [rg, zg, ng].forEach((v, k) => (gates[gi + k * H + j] = v));
+            cells![row * H + j] = hn;
+          } else {
+            const pre = xp[j] + hp[j];
+            hv = a.mode === "rnnTanh" ? Math.tanh(pre) : Math.max(pre, 0);
+            gates[gi + j] = hv;
+          }
+          hNext[b * H + j] = hv;
+          out[a.out.offset + row * a.outStride + j] = hv;
+        }
+      }
+      h = hNext;
+      if (a.mode === "lstm") c = cNext;
+    }
+    this.region(a.hN, B * H, "rnnForward hN")?.set(h);
+    if (a.mode === "lstm") this.region(a.cN, B * H, "rnnForward cN")?.set(c);
+  }
+
+  rnnBackward(a: RnnBackwardArgs): void {
+    const { G, T, B, I, H, order } = this.rnnShapes(a);
+    const x = this.f(a.x, T * B * I, "rnnBackward x"), wIh = this.f(a.wIh, G * H * I, "rnnBackward wIh");
+    const wHh = this.f(a.wHh, G * H * H, "rnnBackward wHh");
+    const gates = this.f(a.gates, T * B * G * H, "rnnBackward gates"), cells = a.cells === null ? null : this.f(a.cells, T * B * H, "rnnBackward cells");
+    const last = ((T - 1) * B + B - 1) * a.outStride + H;
+    const out = this.f(a.out.handle, a.out.offset + last, "rnnBackward out");
+    const dOut = a.dOut === null ? null : this.f(a.dOut.handle, a.dOut.offset + last, "rnnBackward dOut");
+    const h0 = this.region(a.h0, B * H, "rnnBackward h0"), c0 = a.mode === "lstm" ? this.region(a.c0, B * H, "rnnBackward c0") : null;
+    const dWIh = new Float64Array(G * H * I), dWHh = new Float64Array(G * H * H), dB = new Float64Array(G * H), dBh = new Float64Array(G * H);
+    const dx = new Float64Array(T * B * I);
+    let dh = Float64Array.from(this.region(a.dhN, B * H, "rnnBackward dhN") ?? new Float32Array(B * H));
+    let dc = Float64Array.from(a.mode === "lstm" ? this.region(a.dcN, B * H, "rnnBackward dcN") ?? new Float32Array(B * H) : []);
+    const prevH = (t: number, b: number, j: number) => {
+      const idx = order.indexOf(t);
+      if (idx === 0) return h0 ? h0[b * H + j] : 0;
+      return out[a.out.offset + (order[idx - 1] * B + b) * a.outStride + j];
+    };
+    const prevC = (t: number, b: number, j: number) => {
+      const idx = order.indexOf(t);
+      if (idx === 0) return c0 ? c0[b * H + j] : 0;
+      return cells![(order[idx - 1] * B + b) * H + j];
+    };
+    for (let s = T - 1; s >= 0; s--) {
+      const t = order[s];
+      const dhPrev = new Float64Array(B * H), dcPrev = new Float64Array(a.mode === "lstm" ? B * H : 0);
+      for (let b = 0; b < B; b++) {
+        const row = t * B + b;
+        const gi = row * G * H;
+        const dPre = new Float64Array(G * H), dPreH = new Float64Array(G * H); // input-side and hidden-side pre-activation gradients
+        for (let j = 0; j < H; j++) {
+          const g = dh[b * H + j] + (dOut ? dOut[a.dOut!.offset + row * a.outStride + j] : 0);
+          if (a.mode === "lstm") {
+            const [ig, fg, gg, og] = [0, 1, 2, 3].map((k) => gates[gi + k * H + j]);
+            const cv = cells![row * H + j], tc = Math.tanh(cv);
+            const dcv = dc[b * H + j] + g * og * (1 - tc * tc);
+            const d = [dcv * gg * ig * (1 - ig), dcv * prevC(t, b, j) * fg * (1 - fg), dcv * ig * (1 - gg * gg), g * tc * og * (1 - og)];
+            d.forEach((v, k) => { dPre[k * H + j] = v; dPreH[k * H + j] = v; });
+            dcPrev[b * H + j] = dcv * fg;
+          } else if (a.mode === "gru") {
+            const [rg, zg, ng] = [0, 1, 2].map((k) => gates[gi + k * H + j]);
+            const hn = cells![row * H + j], hp = prevH(t, b, j);
+            const dn = g * (1 - zg) * (1 - ng * ng);
+            const dz = g * (hp - ng) * zg * (1 - zg);
+            const dr = dn * hn * rg * (1 - rg);
+            dPre[j] = dr; dPre[H + j] = dz; dPre[2 * H + j] = dn;
+            dPreH[j] = dr; dPreH[H + j] = dz; dPreH[2 * H + j] = dn * rg;
+            dhPrev[b * H + j] += g * zg;
+          } else {
+            const hv = gates[gi + j];
+            const d = g * (a.mode === "rnnTanh" ? 1 - hv * hv : hv > 0 ? 1 : 0);
+            dPre[j] = d;
+            dPreH[j] = d;
+          }
+        }
+        for (let r = 0; r < G * H; r++) {
+          dB[r] += dPre[r];
+          dBh[r] += dPreH[r];
+          for (let i = 0; i < I; i++) {
+            dWIh[r * I + i] += dPre[r] * x[row * I + i];
+            dx[row * I + i] += dPre[r] * wIh[r * I + i];
+          }
+          for (let j = 0; j < H; j++) {
+            dWHh[r * H + j] += dPreH[r] * prevH(t, b, j);
+            dhPrev[b * H + j] += dPreH[r] * wHh[r * H + j];
+          }
+        }
+      }
+      dh = dhPrev;
+      if (a.mode === "lstm") dc = dcPrev;
+    }
+    if (a.dx !== null) {
+      const t = this.f(a.dx, T * B * I, "rnnBackward dx");
+      for (let k = 0; k < t.length; k++) t[k] = (a.accumulateDx ? t[k] : 0) + dx[k];
+    }
+    this.region(a.dh0, B * H, "rnnBackward dh0")?.set(dh);
+    if (a.mode === "lstm") this.region(a.dc0, B * H, "rnnBackward dc0")?.set(dc);
+    if (a.dWIh !== null) this.f(a.dWIh, G * H * I, "rnnBackward dWIh").set(dWIh);
+    if (a.dWHh !== null) this.f(a.dWHh, G * H * H, "rnnBackward dWHh").set(dWHh);
+    if (a.dBIh !== null) this.f(a.dBIh, G * H, "rnnBackward dBIh").set(dB);
+    if (a.dBHh !== null) this.f(a.dBHh, G * H, "rnnBackward dBHh").set(dBh);
   }
 }

@@ -66,11 +66,11 @@ export const UNARY: readonly UnarySpec[] = [
 /** Lengths that end the SIMD loops at every remainder, plus longer runs. */
 export const LENGTHS = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 17, 67, 1000];
 
-function sweep(s: UnarySpec, n: number, seed: number): void {
+async function sweep(s: UnarySpec, n: number, seed: number): Promise<void> {
   const xs = uniform(n, seed, s.lo, s.hi);
   const y = s.apply(tensor(xs));
   expectShape(y, [n], `${s.name} [${n}]`);
-  expectClose(y.data(), Array.from(xs, s.f), s.tol, `${s.name} [${n}] (seed ${seed})`);
+  expectClose(await y.read(), Array.from(xs, s.f), s.tol, `${s.name} [${n}] (seed ${seed})`);
 }
 
 /**
@@ -89,17 +89,19 @@ export function unaryForwardChecks(): Check[] {
   for (const s of UNARY) {
     checks.push({
       name: `${s.name}: lengths ${LENGTHS.join(", ")} (SIMD tails) vs float64`,
-      run: () => LENGTHS.forEach((n, i) => sweep(s, n, 100 + i)),
+      run: async () => {
+        for (const [i, n] of LENGTHS.entries()) await sweep(s, n, 100 + i);
+      },
     });
     checks.push({
       name: `${s.name}: shapes [], [0, 3], [7, 13] kept`,
-      run: () => {
+      run: async () => {
         for (const shape of [[], [0, 3], [7, 13]]) {
           const n = shape.reduce((a, d) => a * d, 1);
           const xs = uniform(n, 7, s.lo, s.hi);
           const y = s.apply(tensor(xs, shape));
           expectShape(y, shape, `${s.name} [${shape}]`);
-          expectClose(y.data(), Array.from(xs, s.f), s.tol, `${s.name} [${shape}]`);
+          expectClose(await y.read(), Array.from(xs, s.f), s.tol, `${s.name} [${shape}]`);
         }
       },
     });
@@ -109,51 +111,51 @@ export function unaryForwardChecks(): Check[] {
     const s = UNARY.find((u) => u.name === name)!;
     checks.push({
       name: `${name}: NaN, ±∞, ±0, ±1 as torch 1.13`,
-      run: () => expectClose(s.apply(tensor(inputs)).data(), TORCH_SPECIAL.unary[name].y, { rtol: 3e-7, atol: 0 }, `${name}(${inputs})`),
+      run: async () => expectClose(await s.apply(tensor(inputs)).read(), TORCH_SPECIAL.unary[name].y, { rtol: 3e-7, atol: 0 }, `${name}(${inputs})`),
     });
     const zeros = [3, 4].filter((i) => Object.is(inputs[i], -0) || Object.is(inputs[i], 0));
     const want = zeros.map((i) => TORCH_SPECIAL.unary[name].y[i]);
     if (want.some((v) => v === 0)) {
       checks.push({
         name: `${name}(−0), ${name}(+0): the signs of zero torch 1.13 gives (${want.map((v) => (Object.is(v, -0) ? "−0" : String(v))).join(", ")})`,
-        run: () => expectClose(s.apply(tensor(zeros.map((i) => inputs[i]))).data(), want, { rtol: 0, atol: 0 }, `${name}(−0, +0)`, true),
+        run: async () => expectClose(await s.apply(tensor(zeros.map((i) => inputs[i]))).read(), want, { rtol: 0, atol: 0 }, `${name}(−0, +0)`, true),
       });
     }
   }
   checks.push({
     name: "gelu: NaN, +∞, ±0, ±1 as torch 1.13; gelu(−∞) = 0 (the limit; torch gives NaN)",
-    run: () => expectClose(UNARY.find((u) => u.name === "gelu")!.apply(tensor(inputs)).data(), GELU_SPECIAL, { rtol: 3e-7, atol: 0 }, "gelu(specials)"),
+    run: async () => expectClose(await UNARY.find((u) => u.name === "gelu")!.apply(tensor(inputs)).read(), GELU_SPECIAL, { rtol: 3e-7, atol: 0 }, "gelu(specials)"),
   });
   checks.push({
     name: "pow 0.5: C pow at NaN, ±∞, ±0, ±1 (pow(−∞, 0.5) = +∞, pow(−1, 0.5) = NaN)",
-    run: () => expectClose(tensor(inputs).pow(0.5).data(), inputs.map((x) => Math.pow(x, 0.5)), { rtol: 0, atol: 0 }, "pow 0.5(specials)"),
+    run: async () => expectClose(await tensor(inputs).pow(0.5).read(), inputs.map((x) => Math.pow(x, 0.5)), { rtol: 0, atol: 0 }, "pow 0.5(specials)"),
   });
   checks.push({
     name: "relu keeps NaN and −0 (torch: relu(NaN) = NaN, relu(−0) = −0) in SIMD body and tail",
-    run: () => {
+    run: async () => {
       const xs = [NaN, -0, -1, 2, NaN, -0, -3, 0, -0];
-      expectClose(tensor(xs).relu().data(), [NaN, -0, 0, 2, NaN, -0, 0, 0, -0], EXACT, "relu", true);
+      expectClose(await tensor(xs).relu().read(), [NaN, -0, 0, 2, NaN, -0, 0, 0, -0], EXACT, "relu", true);
     },
   });
   checks.push({
     name: "gelu far left tail (x down to −13): x·Φ(x) without cancellation, 0 below",
-    run: () => {
+    run: async () => {
       // Φ(x) < 1e-38 below −13 flushes to 0 in float32; up to there the erfc form keeps ~1e-6 relative
       const xs = [-9, -10, -11, -12, -12.5, -20, -40, -1e30];
       const want = xs.map((x) => (x < -13 ? 0 : x * cdf(x)));
-      expectClose(tensor(xs).gelu().data(), want, { rtol: 2e-5, atol: 1e-44 }, "gelu tail");
+      expectClose(await tensor(xs).gelu().read(), want, { rtol: 2e-5, atol: 1e-44 }, "gelu tail");
     },
   });
   checks.push({
     name: "F.<op>(x) is x.<op>() for every unary op",
-    run: () => {
+    run: async () => {
       const x = tensor(uniform(9, 3, 0.1, 4));
       const pairs: [Tensor, Tensor][] = [
         [F.neg(x), x.neg()], [F.exp(x), x.exp()], [F.log(x), x.log()], [F.sqrt(x), x.sqrt()], [F.tanh(x), x.tanh()],
         [F.sigmoid(x), x.sigmoid()], [F.relu(x), x.relu()], [F.gelu(x), x.gelu()], [F.silu(x), x.silu()],
         [F.abs(x), x.abs()], [F.square(x), x.square()], [F.pow(x, 3), x.pow(3)],
       ];
-      pairs.forEach(([a, b], i) => expectClose(a.data(), b.data(), EXACT, `pair ${i}`));
+      for (const [i, [a, b]] of pairs.entries()) expectClose(await a.read(), await b.read(), EXACT, `pair ${i}`);
     },
   });
   return checks;

@@ -31,6 +31,8 @@ export interface GemmArgs {
 // (threads-relaxed, square n, workers already awake): n = 64 0.59×, 80 0.99×, 96 1.14×,
 // 128 (2^21 MACs) 1.25×, 192 1.45×, 256 1.77×. The break-even is near 2^19.5 MACs; we start at
 // 2^21 so that a noisy machine or a sleeping worker (a futex wake-up is ~15-20 µs) still gains.
+// Those figures predate the 5×8 kernel and row-first tiles; re-measuring needs both cores free,
+// which bench/README.md records they were not (best samples since: n = 128 1.35×, 192 1.60×).
 export const THREAD_MIN_MACS = 2 ** 21;
 
 // Rows up to which a single product runs as matrix-vector products (assembly/gemv.ts): no packing,
