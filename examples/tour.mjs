@@ -75,5 +75,8 @@ section("maze: Q-learning on the notes' 4×4 grid (002), 1000 episodes inside WA
   console.log(env.render(path));
 }
 
+section("translation: Seq2Seq (GRU + additive attention) on the notes' six zh→en pairs (001 §1.4.8; more in examples/translate.mjs)");
+execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./translate.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
+
 section("a tiny GPT: byte-level BPE, causal-LM windows, AdamW + warmup/cosine, perplexity, sampling (notes 003, 004)");
 execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./tiny-gpt.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });

@@ -173,20 +173,31 @@ export class Seq2Seq extends Module {
 
   /** Teacher forcing: src [B, S], tgtIn [B, T] (<S> then the target shifted right) → logits [B, T, V]. */
   forward(src: Tensor, tgtIn: Tensor): Tensor {
-    const fn = label("forward");
+    return this.teacherForced(label("forward"), src, tgtIn).logits;
+  }
+
+  /** The attention weights [B, T, S] of each teacher-forced step: where output t looks in the source. */
+  attentionWeights(src: Tensor, tgtIn: Tensor): Tensor {
+    return this.teacherForced(label("attentionWeights"), src, tgtIn).weights;
+  }
+
+  private teacherForced(fn: string, src: unknown, tgtIn: unknown): { logits: Tensor; weights: Tensor } {
     const { memory } = this.encodeRows(fn, src);
     const { t: tgt } = tokenIdRows(fn, "tgtIn", tgtIn, this.config.tgtVocabSize);
     const [B, T] = tgt.shape;
     if (B !== memory.values.shape[0]) throw new TesseraError("E_SHAPE", `${fn}: tgtIn: expected batch size ${memory.values.shape[0]} like src, received ${fmt(tgt.shape)}`);
     const emb = this.tgtEmbedding.forward(tgt);
+    const S = memory.values.shape[1];
     let state = memory.state;
     const logits: Tensor[] = [];
+    const weights: Tensor[] = [];
     for (let t = 0; t < T; t++) {
       const step = this.stepEmbedded(memory, reshape(slice(emb, 1, t, t + 1), [B, this.config.embeddingDim]), state);
       state = step.state;
       logits.push(reshape(step.logits, [B, 1, this.config.tgtVocabSize]));
+      weights.push(reshape(step.weights, [B, 1, S]));
     }
-    return concat(logits, 1);
+    return { logits: concat(logits, 1), weights: concat(weights, 1) };
   }
 
   /** The most likely token at each step until eos or maxLength; one id list per source row (eos left out). */

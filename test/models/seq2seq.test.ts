@@ -1,9 +1,9 @@
 // models.Seq2Seq on the notes' six Chinese → English pairs (001 §1.4.8): characters in, words out,
 // <S> / <E> / <*> (pad) tokens. Both cells learn the training pairs by teacher forcing; greedy and
-// beam decoding then give every target exactly. Also: the attention weights are a distribution that
-// ignores source padding, beam search with one beam is greedy, and bad inputs.
+// beam decoding then give every target exactly. Also: the attention weights (2-layer LSTM) are a
+// distribution that ignores source padding, beam search with one beam is greedy, and bad inputs.
 import { describe, expect, it } from "vitest";
-import { F, manualSeed, models, noGrad, optim, tensor, tidy, type Tensor } from "../../src/index.js";
+import { F, manualSeed, models, noGrad, optim, tensor, tidy } from "../../src/index.js";
 
 const PAIRS: [string, string][] = [
   ["女孩在看书", "girl is reading a book"],
@@ -66,23 +66,25 @@ describe("Seq2Seq (GRU / LSTM encoder–decoder with additive attention) on the 
     });
   }
 
-  it("attention weights: a distribution over the source that gives padding nothing", () => {
+  it("attentionWeights: each teacher-forced step's weights are a distribution over the source that gives padding nothing", () => {
     const c = corpus();
     manualSeed(3);
-    const model = new models.Seq2Seq({ srcVocabSize: c.words.length, tgtVocabSize: c.words.length, embeddingDim: 8, hiddenSize: 16, srcPadId: c.P });
+    const model = new models.Seq2Seq({ srcVocabSize: c.words.length, tgtVocabSize: c.words.length, embeddingDim: 8, hiddenSize: 16, cell: "lstm", numLayers: 2, srcPadId: c.P });
     noGrad(() => tidy(() => {
-      const m = model.encode(c.src);
-      const s = m.state as Tensor;
-      const [context, w] = model.attention.forward(s.reshape([6, 16]), m.keys, m.values, m.mask);
-      expect(context.shape).toEqual([6, 16]);
+      const [S, T] = [c.src.shape[1], c.tgtIn.shape[1]];
+      const w = model.attentionWeights(c.src, c.tgtIn);
+      expect(w.shape).toEqual([6, T, S]);
       const wd = w.data(), src = c.src.data();
       for (let b = 0; b < 6; b++) {
-        let sum = 0;
-        for (let j = 0; j < 8; j++) {
-          sum += wd[b * 8 + j];
-          if (src[b * 8 + j] === c.P) expect(wd[b * 8 + j]).toBe(0);
+        for (let t = 0; t < T; t++) {
+          let sum = 0;
+          for (let j = 0; j < S; j++) {
+            const x = wd[(b * T + t) * S + j];
+            sum += x;
+            if (src[b * S + j] === c.P) expect(x).toBe(0);
+          }
+          expect(sum).toBeCloseTo(1, 5);
         }
-        expect(sum).toBeCloseTo(1, 5);
       }
     }));
   });
