@@ -22,10 +22,10 @@ override WG: u32 = 256;
 fn attentionForward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = flatId(wid, nwg, lid, WG);
   if (r >= aP.rows) { return; }
-  let i = r % aP.tq;
-  let t = r / aP.tq;
-  let h = t % aP.heads;
-  let b = t / aP.heads;
+  let bhr = headRow(r, aP.tq, aP.heads);
+  let b = bhr.x;
+  let h = bhr.y;
+  let i = bhr.z;
   let l = rowLse(b, h, i);
   if (aP.flag != 0u) { aLse[r] = l; }
   let oi = rowAt(aP.out, b, h, i);
@@ -34,7 +34,7 @@ fn attentionForward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
   for (var j = 0u; j < aP.tk; j = j + 1u) {
     let s = score(b, h, i, j);
     if (s == -infF32()) { continue; }
-    let p = expNonPositiveF32(min(s - l, 0.0)) * keep(t, i, j);
+    let p = expNonPositiveF32(min(s - l, 0.0)) * keep(b * aP.heads + h, i, j);
     if (p == 0.0) { continue; }
     let vj = rowAt(aP.v, b, h, j);
     for (var c = 0u; c < aP.dimV; c = c + 1u) { aOut[oi + c] = aOut[oi + c] + p * aV[vj + c]; }
@@ -52,10 +52,10 @@ fn attentionForward(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgrou
 fn attentionAppend(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = flatId(wid, nwg, lid, WG);
   if (r >= apP.rows) { return; }
-  let i = r % apP.tq;
-  let t = r / apP.tq;
-  let h = t % apP.heads;
-  let b = t / apP.heads;
+  let bhr = headRow(r, apP.tq, apP.heads);
+  let b = bhr.x;
+  let h = bhr.y;
+  let i = bhr.z;
   let src = rowAt(apP.q, b, h, i);
   let dst = rowAt(apP.k, b, h, apP.tk - apP.tq + i);
   for (var c = 0u; c < apP.dimQK; c = c + 1u) { apDst[dst + c] = apSrc[src + c]; }

@@ -18,8 +18,8 @@ override WG: u32 = 256;
 fn attentionDelta(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = flatId(wid, nwg, lid, WG);
   if (r >= dP.rows) { return; }
-  let t = r / dP.tq;
-  let gi = rowAt(dP.out, t / dP.heads, t % dP.heads, r % dP.tq);
+  let bhr = headRow(r, dP.tq, dP.heads);
+  let gi = rowAt(dP.out, bhr.x, bhr.y, bhr.z);
   var d = 0.0;
   for (var c = 0u; c < dP.dimV; c = c + 1u) { d = d + dDout[gi + c] * dOut[gi + c]; }
   dStats[2u * r] = dLse[r];
@@ -56,10 +56,10 @@ fn weightGrads(b: u32, h: u32, i: u32, j: u32) -> vec2<f32> {
 fn attentionBackwardQ(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = flatId(wid, nwg, lid, WG);
   if (r >= aP.rows) { return; }
-  let i = r % aP.tq;
-  let t = r / aP.tq;
-  let h = t % aP.heads;
-  let b = t / aP.heads;
+  let bhr = headRow(r, aP.tq, aP.heads);
+  let b = bhr.x;
+  let h = bhr.y;
+  let i = bhr.z;
   let qi = rowAt(aP.q, b, h, i);
   for (var c = 0u; c < aP.dimQK; c = c + 1u) { aGrad[qi + c] = 0.0; }
   for (var j = 0u; j < aP.tk; j = j + 1u) {
@@ -76,10 +76,10 @@ fn attentionBackwardQ(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgr
 fn attentionBackwardKV(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let r = flatId(wid, nwg, lid, WG);
   if (r >= aP.rows) { return; }
-  let j = r % aP.tk;
-  let t = r / aP.tk;
-  let h = t % aP.heads;
-  let b = t / aP.heads;
+  let bhr = headRow(r, aP.tk, aP.heads);
+  let b = bhr.x;
+  let h = bhr.y;
+  let j = bhr.z;
   let wantV = aP.flag != 0u;
   let dim = select(aP.dimQK, aP.dimV, wantV);
   let gj = rowAt(select(aP.k, aP.v, wantV), b, h, j);

@@ -15,6 +15,12 @@ struct AttnParams {
   mask2: vec4<u32>, mask2Strides: vec4<u32>,
 }
 
+// Invocation row r of rows of `n` per (batch, head) → (b, h, row within the head).
+fn headRow(r: u32, n: u32, heads: u32) -> vec3<u32> {
+  let t = r / n;
+  return vec3<u32>(t / heads, t % heads, r % n);
+}
+
 fn rowAt(o: vec4<u32>, b: u32, h: u32, row: u32) -> u32 {
   return o.x + b * o.y + h * o.z + row * o.w;
 }

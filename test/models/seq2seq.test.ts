@@ -3,6 +3,7 @@
 // beam decoding then give every target exactly. Also: the attention weights (2-layer LSTM) are a
 // distribution that ignores source padding, beam search with one beam is greedy, and bad inputs.
 import { describe, expect, it } from "vitest";
+import { expectCode } from "../ops/compare.js";
 import { F, manualSeed, models, noGrad, optim, tensor, tidy } from "../../src/index.js";
 
 const PAIRS: [string, string][] = [
@@ -92,28 +93,20 @@ describe("Seq2Seq (GRU / LSTM encoder–decoder with additive attention) on the 
   it("bad inputs: config, ids out of range, all-padding rows, batch mismatch, decoding options", () => {
     const c = corpus();
     const V = c.words.length;
-    const code = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (e) {
-        return `${(e as { code?: string }).code}: ${(e as Error).message}`;
-      }
-      return "no error";
-    };
-    expect(code(() => new models.Seq2Seq({ srcVocabSize: 0, tgtVocabSize: V }))).toMatch(/^E_RANGE: Seq2Seq: config.srcVocabSize/);
-    expect(code(() => new models.Seq2Seq({ srcVocabSize: V, tgtVocabSize: V, cell: "rnn" as never }))).toMatch(/^E_VALUE: Seq2Seq: config.cell: expected "gru" or "lstm"/);
-    expect(code(() => new models.Seq2Seq({ srcVocabSize: V, tgtVocabSize: V, srcPadId: V }))).toMatch(/^E_RANGE: Seq2Seq: config.srcPadId/);
+    expectCode("E_RANGE", () => new models.Seq2Seq({ srcVocabSize: 0, tgtVocabSize: V }), /Seq2Seq: config.srcVocabSize/);
+    expectCode("E_VALUE", () => new models.Seq2Seq({ srcVocabSize: V, tgtVocabSize: V, cell: "rnn" as never }), /Seq2Seq: config.cell: expected "gru" or "lstm"/);
+    expectCode("E_RANGE", () => new models.Seq2Seq({ srcVocabSize: V, tgtVocabSize: V, srcPadId: V }), /Seq2Seq: config.srcPadId/);
     const model = new models.Seq2Seq({ srcVocabSize: V, tgtVocabSize: V, embeddingDim: 4, hiddenSize: 8, srcPadId: c.P });
     const ids = (v: number[], shape: number[]) => tensor(v, shape, { dtype: "int32" });
-    expect(code(() => model.forward(ids([1, V], [1, 2]), ids([1], [1, 1])))).toMatch(new RegExp(`^E_RANGE: Seq2Seq.forward: src\\[0, 1\\]: expected a token id in \\[0, ${V - 1}\\], received ${V}`));
-    expect(code(() => model.forward(ids([c.P, c.P], [1, 2]), ids([1], [1, 1])))).toMatch(/^E_VALUE: Seq2Seq.forward: src\[0\]: expected at least one token that is not the padding id/);
-    expect(code(() => model.forward(ids([1, 2], [1, 2]), ids([1, 2], [2, 1])))).toMatch(/^E_SHAPE: Seq2Seq.forward: tgtIn: expected batch size 1/);
-    expect(code(() => model.forward(tensor([[1, 2]]), ids([1], [1, 1])))).toMatch(/^E_DTYPE: Seq2Seq.forward: src/);
-    expect(code(() => model.forward(ids([1, 2], [2]), ids([1], [1, 1])))).toMatch(/^E_SHAPE: Seq2Seq.forward: src: expected \[batch, seq\]/);
-    expect(code(() => model.greedyDecode(ids([1, 2], [1, 2]), { bos: V, eos: c.E }))).toMatch(/^E_RANGE: Seq2Seq.greedyDecode: options.bos/);
-    expect(code(() => model.greedyDecode(ids([1, 2], [1, 2]), { bos: c.S, eos: c.E, maxLength: 0 }))).toMatch(/^E_RANGE: Seq2Seq.greedyDecode: options.maxLength/);
-    expect(code(() => model.beamSearch(ids([1, 2], [1, 2]), { bos: c.S, eos: c.E, numBeams: 0 }))).toMatch(/^E_RANGE: Seq2Seq.beamSearch: options.numBeams/);
-    expect(code(() => model.beamSearch(ids([1, 2], [1, 2]), { bos: c.S, eos: c.E, lengthPenalty: NaN }))).toMatch(/^E_RANGE: Seq2Seq.beamSearch: options.lengthPenalty/);
+    expectCode("E_RANGE", () => model.forward(ids([1, V], [1, 2]), ids([1], [1, 1])), new RegExp(`Seq2Seq.forward: src\\[0, 1\\]: expected a token id in \\[0, ${V - 1}\\], received ${V}`));
+    expectCode("E_VALUE", () => model.forward(ids([c.P, c.P], [1, 2]), ids([1], [1, 1])), /Seq2Seq.forward: src\[0\]: expected at least one token that is not the padding id/);
+    expectCode("E_SHAPE", () => model.forward(ids([1, 2], [1, 2]), ids([1, 2], [2, 1])), /Seq2Seq.forward: tgtIn: expected batch size 1/);
+    expectCode("E_DTYPE", () => model.forward(tensor([[1, 2]]), ids([1], [1, 1])), /Seq2Seq.forward: src/);
+    expectCode("E_SHAPE", () => model.forward(ids([1, 2], [2]), ids([1], [1, 1])), /Seq2Seq.forward: src: expected \[batch, seq\]/);
+    expectCode("E_RANGE", () => model.greedyDecode(ids([1, 2], [1, 2]), { bos: V, eos: c.E }), /Seq2Seq.greedyDecode: options.bos/);
+    expectCode("E_RANGE", () => model.greedyDecode(ids([1, 2], [1, 2]), { bos: c.S, eos: c.E, maxLength: 0 }), /Seq2Seq.greedyDecode: options.maxLength/);
+    expectCode("E_RANGE", () => model.beamSearch(ids([1, 2], [1, 2]), { bos: c.S, eos: c.E, numBeams: 0 }), /Seq2Seq.beamSearch: options.numBeams/);
+    expectCode("E_RANGE", () => model.beamSearch(ids([1, 2], [1, 2]), { bos: c.S, eos: c.E, lengthPenalty: NaN }), /Seq2Seq.beamSearch: options.lengthPenalty/);
     // an untrained model stops at maxLength
     expect(model.greedyDecode(ids([1, 2], [1, 2]), { bos: c.S, eos: c.E, maxLength: 3 })[0].length).toBeLessThanOrEqual(3);
   });

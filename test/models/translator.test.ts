@@ -3,6 +3,7 @@
 // <eos> 2): teacher-forced training learns both pairs and greedy decoding gives them back; padding
 // in a batch changes nothing; bad inputs.
 import { describe, expect, it } from "vitest";
+import { expectCode } from "../ops/compare.js";
 import { F, manualSeed, models, optim, tensor, tidy } from "../../src/index.js";
 
 const SRC_VOCAB = ["<pad>", "<sos>", "<eos>", "hello", "world", "nice", "to", "meet", "you"];
@@ -51,23 +52,15 @@ describe("TransformerTranslator (nn.Transformer encoder–decoder) on the notes'
   });
 
   it("bad inputs: nhead not dividing dModel, ids out of range, too long, all padding, batch mismatch, options", () => {
-    const code = (fn: () => unknown) => {
-      try {
-        fn();
-      } catch (e) {
-        return `${(e as { code?: string }).code}: ${(e as Error).message}`;
-      }
-      return "no error";
-    };
-    expect(code(() => new models.TransformerTranslator({ srcVocabSize: 9, tgtVocabSize: 9, dModel: 10, nhead: 3 }))).toMatch(/^E_VALUE: TransformerTranslator: config.nhead: expected a divisor of dModel 10, received 3/);
-    expect(code(() => new models.TransformerTranslator({ srcVocabSize: 9, tgtVocabSize: 9, tgtPadId: 9 }))).toMatch(/^E_RANGE: TransformerTranslator: config.tgtPadId/);
+    expectCode("E_VALUE", () => new models.TransformerTranslator({ srcVocabSize: 9, tgtVocabSize: 9, dModel: 10, nhead: 3 }), /TransformerTranslator: config.nhead: expected a divisor of dModel 10, received 3/);
+    expectCode("E_RANGE", () => new models.TransformerTranslator({ srcVocabSize: 9, tgtVocabSize: 9, tgtPadId: 9 }), /TransformerTranslator: config.tgtPadId/);
     const m = new models.TransformerTranslator({ srcVocabSize: 9, tgtVocabSize: 9, dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, maxLen: 6, srcPadId: 0 });
-    expect(code(() => m.forward(i32([[3, 9]]), i32([[1]])))).toMatch(/^E_RANGE: TransformerTranslator.forward: src\[0, 1\]: expected a token id in \[0, 8\], received 9/);
-    expect(code(() => m.forward(i32([[3, 4, 5, 6, 7, 8, 3]]), i32([[1]])))).toMatch(/^E_SHAPE: TransformerTranslator.forward: src: expected at most maxLen = 6 tokens/);
-    expect(code(() => m.forward(i32([[0, 0]]), i32([[1]])))).toMatch(/^E_VALUE: TransformerTranslator.forward: src\[0\]: expected at least one token that is not the padding id 0/);
-    expect(code(() => m.forward(i32([[3, 4]]), i32([[1], [1]])))).toMatch(/^E_SHAPE: TransformerTranslator.forward: tgtIn: expected batch size 1 like src/);
-    expect(code(() => m.greedyDecode(i32([[3, 4]]), { bos: 1, eos: -1 }))).toMatch(/^E_RANGE: TransformerTranslator.greedyDecode: options.eos/);
-    expect(code(() => m.greedyDecode(i32([[3, 4]]), null as never))).toMatch(/^E_TYPE: TransformerTranslator.greedyDecode: options/);
+    expectCode("E_RANGE", () => m.forward(i32([[3, 9]]), i32([[1]])), /TransformerTranslator.forward: src\[0, 1\]: expected a token id in \[0, 8\], received 9/);
+    expectCode("E_SHAPE", () => m.forward(i32([[3, 4, 5, 6, 7, 8, 3]]), i32([[1]])), /TransformerTranslator.forward: src: expected at most maxLen = 6 tokens/);
+    expectCode("E_VALUE", () => m.forward(i32([[0, 0]]), i32([[1]])), /TransformerTranslator.forward: src\[0\]: expected at least one token that is not the padding id 0/);
+    expectCode("E_SHAPE", () => m.forward(i32([[3, 4]]), i32([[1], [1]])), /TransformerTranslator.forward: tgtIn: expected batch size 1 like src/);
+    expectCode("E_RANGE", () => m.greedyDecode(i32([[3, 4]]), { bos: 1, eos: -1 }), /TransformerTranslator.greedyDecode: options.eos/);
+    expectCode("E_TYPE", () => m.greedyDecode(i32([[3, 4]]), null as never), /TransformerTranslator.greedyDecode: options/);
     // generation stops at maxLength (and within the position table)
     expect(m.greedyDecode(i32([[3, 4]]), { bos: 1, eos: 2, maxLength: 3 })[0].length).toBeLessThanOrEqual(3);
     expect(m.greedyDecode(i32([[3, 4]]), { bos: 1, eos: 2, maxLength: 50 })[0].length).toBeLessThanOrEqual(5);
