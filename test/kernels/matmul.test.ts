@@ -134,13 +134,15 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
     check(rt, { m: 5, n: 4, k: 0, accumulate: true });
   });
 
-  it("transposed A, B and both", async () => {
+  it("transposed A, B and both; transposed A with rows of 4 KiB and more (packed row by row)", async () => {
     const rt = await runtimeP;
     for (const [m, n, k] of [[7, 13, 5], [65, 129, 33], [9, 17, 260]]) {
       check(rt, { m, n, k, transA: true });
       check(rt, { m, n, k, transB: true });
       check(rt, { m, n, k, transA: true, transB: true });
     }
+    check(rt, { m: 1024, n: 9, k: 131, transA: true });
+    check(rt, { m: 1027, n: 13, k: 40, transA: true, transB: true, bias: true, accumulate: true });
   });
 
   it("batched, with per-item operands and with A or B broadcast (stride 0)", async () => {
