@@ -17,6 +17,7 @@ export namespace Unary {
   export const pow: i32 = 9;
   export const abs: i32 = 10;
   export const square: i32 = 11;
+  export const geluTanh: i32 = 12; // GELU's tanh approximation (torch approximate="tanh", GPT-2's gelu_new)
 }
 
 // Binary elementwise ops (elementwise.ts binary*F32).
@@ -68,6 +69,10 @@ export namespace JobKind {
   export const glove: i32 = 9;
   export const vectorSearch: i32 = 10;
   export const tokenize: i32 = 11; // pretokenize.ts bpeTokenizeTiles: documents encoded on threads
+  export const attentionForward: i32 = 12;
+  export const attentionBackward: i32 = 13;
+  export const attentionDecode: i32 = 14;
+  export const gemv: i32 = 15;
 }
 
 // What one tile of a k-means job does (kmeans.ts).
@@ -307,6 +312,68 @@ export namespace Metric {
   export const ip: i32 = 0;
   export const cosine: i32 = 1;
   export const l2: i32 = 2;
+}
+
+// The gemv job record (gemv.ts): its size in bytes, Job header included.
+export namespace GemvJob {
+  export const bytes: i32 = 192;
+}
+
+// How an attention mask's values are read (attention.ts): added to the scores (float32), or an int32
+// mask whose nonzero entries keep a position (torch's scaled_dot_product_attention bool mask) or
+// drop it (nn.MultiheadAttention's bool masks).
+export namespace AttnMask {
+  export const none: i32 = 0;
+  export const add: i32 = 1;
+  export const keepNonzero: i32 = 2;
+  export const dropNonzero: i32 = 3;
+}
+
+// The attention job record (attention.ts), written by src/backend/cpu-wasm/attention.ts after the
+// Job header. Pointers are byte addresses (0 = absent); strides are in elements: q, k, v, out, kNew,
+// vNew as (batch, head, row) with the feature dimension contiguous; masks as (batch, head, query,
+// key), 0 on broadcast dimensions. dq, dk, dv use q's, k's, v's strides and dout uses out's. With
+// kNew set, each head first copies its tq new key/value rows into k/v at rows tk − tq … tk − 1 (a
+// KV cache). Query i sees key j when j ≤ i + causalOffset (with causal) and the masks allow it.
+export namespace Attn {
+  export const q: i32 = 128;
+  export const k: i32 = 132;
+  export const v: i32 = 136;
+  export const out: i32 = 140;
+  export const lse: i32 = 144; // f32 [batch, heads, tq] log-sum-exp of each query row's scores
+  export const dout: i32 = 148;
+  export const dq: i32 = 152;
+  export const dk: i32 = 156;
+  export const dv: i32 = 160;
+  export const mask1: i32 = 164;
+  export const mask2: i32 = 168;
+  export const kNew: i32 = 172;
+  export const vNew: i32 = 176;
+  export const batch: i32 = 180;
+  export const heads: i32 = 184;
+  export const tq: i32 = 188;
+  export const tk: i32 = 192;
+  export const dimQK: i32 = 196;
+  export const dimV: i32 = 200;
+  export const causal: i32 = 204;
+  export const causalOffset: i32 = 208;
+  export const mask1Kind: i32 = 212;
+  export const mask2Kind: i32 = 216;
+  export const seedLo: i32 = 220;
+  export const seedHi: i32 = 224;
+  export const scale: i32 = 228; // f32
+  export const dropout: i32 = 232; // f32 probability of dropping an attention weight
+  export const qStrides: i32 = 236;
+  export const kStrides: i32 = 248;
+  export const vStrides: i32 = 260;
+  export const outStrides: i32 = 272;
+  export const mask1Strides: i32 = 284;
+  export const mask2Strides: i32 = 300;
+  export const kNewStrides: i32 = 316;
+  export const vNewStrides: i32 = 328;
+  export const slices: i32 = 340; // per-participant scratch, sliceBytes each
+  export const sliceBytes: i32 = 344;
+  export const bytes: i32 = 384;
 }
 
 // BPE training state (bpe-train.ts): i32 fields at these byte offsets, written by the caller

@@ -3,19 +3,14 @@
 // 2014) scaled to [0, 1). The mask depends only on (seed, i), so it is reproducible and any
 // element can be recomputed independently.
 
-@inline function splitmix64(z: u64): u64 {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
-  return z ^ (z >> 31);
-}
+import { dropoutUniform } from "./vmath";
 
 // x, y, mask: [n] f32; mask[i] ∈ {0, 1/(1−p)}, y = x·mask; p = 1 drops everything (mask 0)
 export function dropoutForwardF32(x: usize, y: usize, mask: usize, n: i32, p: f32, seedLo: u32, seedHi: u32): void {
   const seed = (<u64>seedHi << 32) | <u64>seedLo;
   const scale: f32 = p < 1 ? <f32>1 / (<f32>1 - p) : 0;
   for (let i = 0; i < n; i++) {
-    const h = splitmix64(seed + <u64>(i + 1) * 0x9e3779b97f4a7c15);
-    const u = <f32>(<u32>(h >> 40)) * <f32>5.9604644775390625e-8; // 2^-24
+    const u = dropoutUniform(seed, <u64>i);
     const m: f32 = u >= p ? scale : 0;
     const o = <usize>i << 2;
     store<f32>(mask + o, m);

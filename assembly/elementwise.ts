@@ -55,6 +55,30 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
   return f32x4.add(normalCdfVec(x), v128.andnot(f32x4.mul(x, pdf), f32x4.eq(pdf, splat(0.0))));
 }
 
+// GELU's tanh approximation 0.5·x·(1 + tanh(u)), u = √(2/π)·(x + 0.044715·x³) (torch approximate="tanh",
+// Hugging Face's gelu_new for GPT-2), evaluated as x·σ(2u) — the same function, since
+// 0.5·(1 + tanh(u)) = 1/(1 + e^(−2u)) — for one exp and one division instead of tanh's exp,
+// division and polynomial, and without the cancellation of 1 + tanh(u) on the left. Where σ
+// underflows to 0 the result is 0 (the limit at −∞, not −∞·0).
+@inline function geluTanhSigma(x: v128): v128 {
+  const u2 = f32x4.mul(splat(1.5957691216057308), f32x4.add(x, f32x4.mul(splat(0.044715), f32x4.mul(x, f32x4.mul(x, x)))));
+  return f32x4.div(splat(1.0), f32x4.add(splat(1.0), expVec(f32x4.neg(u2))));
+}
+
+@inline function geluTanhVec(x: v128): v128 {
+  const s = geluTanhSigma(x);
+  return v128.andnot(f32x4.mul(x, s), f32x4.eq(s, splat(0.0)));
+}
+
+// d/dx x·σ(2u) = σ + x·σ·(1 − σ)·2u', 2u' = 2√(2/π)·(1 + 3·0.044715·x²); the second term is 0 where
+// σ or 1 − σ is 0 (the limits are 0 and 1).
+@inline function geluTanhGradVec(x: v128): v128 {
+  const s = geluTanhSigma(x);
+  const du = f32x4.mul(splat(1.5957691216057308), f32x4.add(splat(1.0), f32x4.mul(splat(0.134145), f32x4.mul(x, x))));
+  const ss = f32x4.mul(s, f32x4.sub(splat(1.0), s));
+  return f32x4.add(s, v128.andnot(f32x4.mul(f32x4.mul(x, ss), du), f32x4.eq(ss, splat(0.0))));
+}
+
 // sign(x) as ±1, and 0 for 0 (and for NaN): the subgradient torch uses for abs.
 @inline function signVec(x: v128): v128 {
   const pos = v128.and(f32x4.gt(x, splat(0.0)), splat(1.0));
@@ -72,6 +96,7 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
     case Unary.sigmoid: return sigmoidVec(v);
     case Unary.relu: return v128.andnot(v, f32x4.lt(v, splat(0.0))); // NaN and −0 pass through, like torch
     case Unary.gelu: return geluVec(v);
+    case Unary.geluTanh: return geluTanhVec(v);
     case Unary.silu: return f32x4.mul(v, sigmoidVec(v));
     case Unary.pow: return p == 1 ? v : f32x4.mul(v, v);
     case Unary.abs: return f32x4.abs(v);
@@ -91,6 +116,7 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
     case Unary.sigmoid: return f32x4.mul(dy, f32x4.mul(y, f32x4.sub(splat(1.0), y)));
     case Unary.relu: return v128.andnot(dy, f32x4.le(x, splat(0.0))); // torch: dy unless x ≤ 0 (NaN passes)
     case Unary.gelu: return f32x4.mul(dy, geluGradVec(x));
+    case Unary.geluTanh: return f32x4.mul(dy, geluTanhGradVec(x));
     case Unary.silu: {
       const s = sigmoidVec(x);
       return f32x4.mul(dy, f32x4.mul(s, f32x4.add(splat(1.0), f32x4.mul(x, f32x4.sub(splat(1.0), s)))));
@@ -135,6 +161,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
     case Unary.sigmoid: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.sigmoid, ld(x, i), p)); break;
     case Unary.relu: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.relu, ld(x, i), p)); break;
     case Unary.gelu: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.gelu, ld(x, i), p)); break;
+    case Unary.geluTanh: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.geluTanh, ld(x, i), p)); break;
     case Unary.silu: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.silu, ld(x, i), p)); break;
     case Unary.pow: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.pow, ld(x, i), p)); break;
     case Unary.abs: for (; i < n4; i += 4) st(out, i, unaryVec(Unary.abs, ld(x, i), p)); break;
@@ -166,6 +193,7 @@ export function unaryBackwardF32(op: i32, x: usize, y: usize, dy: usize, dx: usi
     case Unary.sigmoid: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.sigmoid, ld(x, i), ld(y, i), ld(dy, i), p)); break;
     case Unary.relu: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.relu, ld(x, i), ld(y, i), ld(dy, i), p)); break;
     case Unary.gelu: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.gelu, ld(x, i), ld(y, i), ld(dy, i), p)); break;
+    case Unary.geluTanh: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.geluTanh, ld(x, i), ld(y, i), ld(dy, i), p)); break;
     case Unary.silu: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.silu, ld(x, i), ld(y, i), ld(dy, i), p)); break;
     case Unary.pow: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.pow, ld(x, i), ld(y, i), ld(dy, i), p)); break;
     case Unary.abs: for (; i < n4; i += 4) st(dx, i, unaryGradVec(Unary.abs, ld(x, i), ld(y, i), ld(dy, i), p)); break;

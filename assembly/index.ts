@@ -1,6 +1,7 @@
 // The WASM module's export list: one line per kernel family (see the files for shape contracts).
 export * from "./memory";
 export { gemmPrepare, gemmScratchBytes } from "./matmul";
+export { gemvPrepare } from "./gemv";
 export * from "./elementwise";
 export * from "./reduce";
 export * from "./layout";
@@ -17,10 +18,9 @@ export * from "./jobs";
 export { jobInit } from "./parallel";
 export * from "./optim";
 export { kmeansSliceBytes, kmeansRowNorms, kmeansPack, kmeansCentreGeometry, kmeansReduce } from "./kmeans";
-export { jobInit } from "./parallel";
 export { columnMeansF64, centreF64, symmetricEigenF64 } from "./linalg";
 export { tsneBuildTree, tsneStep, tsneGradient } from "./tsne";
-export * from "./attention";
+export { attentionSliceBytes } from "./attention";
 export * from "./qlearn";
 export { word2vecScratchBytes, word2vecExpTable } from "./w2v";
 export { vectorSearchScratchBytes, vectorTopkMerge, vectorScoresAll, vectorInvNorms } from "./vector-index";

@@ -9,6 +9,8 @@ import { kmeansTiles } from "./kmeans";
 import { covarianceTiles } from "./linalg";
 import { knnTiles } from "./neighbors";
 import { tsneTiles } from "./tsne";
+import { attentionTiles } from "./attention";
+import { gemvTiles } from "./gemv";
 import { rnnBackwardTiles, rnnForwardTiles } from "./rnn";
 import { word2vecTiles } from "./w2v";
 import { gloveTiles } from "./glove";
@@ -23,6 +25,10 @@ export function runJob(job: usize, worker: i32): void {
   else if (kind == JobKind.covariance) covarianceTiles(job, worker);
   else if (kind == JobKind.knn) knnTiles(job, worker);
   else if (kind == JobKind.tsne) tsneTiles(job, worker);
+  else if (kind == JobKind.gemv) gemvTiles(job, worker);
+  else if (kind == JobKind.attentionForward || kind == JobKind.attentionBackward || kind == JobKind.attentionDecode) {
+    attentionTiles(job, worker, kind);
+  }
   else if (kind == Rnn.forwardJob) rnnForwardTiles(job, worker);
   else if (kind == Rnn.backwardJob) rnnBackwardTiles(job, worker);
   else if (kind == JobKind.word2vec) word2vecTiles(job, worker);

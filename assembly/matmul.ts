@@ -32,6 +32,8 @@ const KC = 128;
 const MC = ASC_FEATURE_RELAXED_SIMD ? 65 : 64;
 // With threads, row blocks shrink to no fewer rows than this before columns are split too.
 const MC_MIN = 3 * MR;
+// Transposed A is read in place below this many columns (rows of A shorter than 4 KiB).
+const TRANS_A_IN_PLACE_MAX_M = 1024;
 // B panels per pack tile: big enough to amortise the claim (16 panels of KC×NR: 64 KiB at K = 128),
 // and with threads at most 1/(2·threads) of B, so that every thread packs and none waits long at the
 // barrier before the compute tiles (N = 128 has 16 panels: one tile made the other thread idle).
@@ -145,6 +147,35 @@ function kernel4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bo
   storeRow(cp + 3 * ldc, add, c30, c31);
 }
 
+// A packed 4 floats a step (splatted on load): attention.ts's panels, packed once per head and
+// reused by every block, where the pre-broadcast layout would take four times the scratch.
+export function kernelSplat4x8(kc: i32, ap: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (const end = ap + (<usize>kc << 4); ap < end;) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    let a = v128.load32_splat(ap);
+    c00 = fma(a, b0, c00);
+    c01 = fma(a, b1, c01);
+    a = v128.load32_splat(ap, 4);
+    c10 = fma(a, b0, c10);
+    c11 = fma(a, b1, c11);
+    a = v128.load32_splat(ap, 8);
+    c20 = fma(a, b0, c20);
+    c21 = fma(a, b1, c21);
+    a = v128.load32_splat(ap, 12);
+    c30 = fma(a, b0, c30);
+    c31 = fma(a, b1, c31);
+    ap += 16;
+    bp += 32;
+  }
+  storeRow(cp, add, c00, c01);
+  storeRow(cp + ldc, add, c10, c11);
+  storeRow(cp + 2 * ldc, add, c20, c21);
+  storeRow(cp + 3 * ldc, add, c30, c31);
+}
+
 // The build's kernel on A panel ap (step stride sk, relaxed builds only) and B panel bp.
 @inline function microKernel(kc: i32, ap: usize, sk: usize, bp: usize, cp: usize, ldc: usize, add: bool): void {
   if (ASC_FEATURE_RELAXED_SIMD) kernel5x8(kc, ap, sk, bp, cp, ldc, add);
@@ -208,7 +239,7 @@ function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i3
 }
 
 // Reads four f32x4 rows (ld bytes apart) from src and stores their transpose, rows ldo bytes apart.
-@inline function transpose4x4Store(src: usize, ld: usize, out: usize, ldo: usize): void {
+@inline export function transpose4x4Store(src: usize, ld: usize, out: usize, ldo: usize): void {
   const r0 = v128.load(src), r1 = v128.load(src + ld), r2 = v128.load(src + 2 * ld), r3 = v128.load(src + 3 * ld);
   const lo01 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), lo23 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
   const hi01 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), hi23 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
@@ -222,26 +253,63 @@ function packBPanels(b: usize, dst: usize, n: i32, k: i32, transB: bool, jp0: i3
 // the MR rows' floats at dst + (ip·kc + p)·MR·4 (relaxed builds), or each of them broadcast to an f32x4
 // at dst + (ip·kc + p)·MR·16 (simd builds).
 function packABlock(a: usize, dst: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, k0: i32, kc: i32): void {
-  const sk: usize = transA ? <usize>m << 2 : 4;
-  const sm: usize = transA ? 4 : <usize>k << 2;
+  if (transA) {
+    packTransposedA(a, dst, m, i0, mc, k0, kc);
+    return;
+  }
+  // A: [m, k]: row i0 + ir + r, steps k0 … k0 + kc − 1
+  const sm: usize = <usize>k << 2;
   for (let ir = 0; ir < mc; ir += MR) {
     const rows = min(MR, mc - ir);
-    const src = a + (transA ? (<usize>k0 * m + i0 + ir) << 2 : (<usize>(i0 + ir) * k + k0) << 2);
+    const src = a + ((<usize>(i0 + ir) * k + k0) << 2);
     if (ASC_FEATURE_RELAXED_SIMD) {
       const out = dst + (<usize>ir * kc << 2);
       let p = 0;
-      if (!transA && rows == MR) p = packRows5(src, sm, out, kc);
+      if (rows == MR) p = packRows5(src, sm, out, kc);
       for (; p < kc; p++) {
         for (let r = 0; r < MR; r++) {
-          store<f32>(out + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(src + <usize>p * sk + <usize>r * sm) : 0);
+          store<f32>(out + (<usize>(p * MR + r) << 2), r < rows ? load<f32>(src + (<usize>p << 2) + <usize>r * sm) : 0);
         }
       }
     } else {
       let from = src;
       let out = dst + (<usize>ir * kc << 4);
-      for (const end = out + (<usize>kc * MR << 4); out < end; out += MR << 4, from += sk) {
+      for (const end = out + (<usize>kc * MR << 4); out < end; out += MR << 4, from += 4) {
         for (let r = 0; r < MR; r++) {
           v128.store(out + (<usize>r << 4), r < rows ? v128.load32_splat(from + <usize>r * sm) : f32x4.splat(0));
+        }
+      }
+    }
+  }
+}
+
+// A: [k, m]: step p of every panel comes from row k0 + p of A, so each row is read once, front to
+// back (panel by panel would walk every row again per panel at a stride of m floats: with m a
+// multiple of 1024 each step lands in the same cache sets). Relaxed builds: MR floats a step;
+// simd builds: each broadcast to an f32x4.
+function packTransposedA(a: usize, dst: usize, m: i32, i0: i32, mc: i32, k0: i32, kc: i32): void {
+  const full = mc - mc % MR;
+  const step: usize = ASC_FEATURE_RELAXED_SIMD ? MR << 2 : MR << 4;
+  for (let p = 0; p < kc; p++) {
+    const src = a + ((<usize>(k0 + p) * m + i0) << 2);
+    const o = dst + <usize>p * step;
+    for (let ir = 0; ir < mc; ir += MR) {
+      const at = o + <usize>(ir / MR) * <usize>kc * step;
+      const from = src + (<usize>ir << 2);
+      if (ASC_FEATURE_RELAXED_SIMD && ir < full) {
+        v128.store(at, v128.load(from));
+        store<f32>(at, load<f32>(from, 16), 16);
+      } else if (ir < full) {
+        const x = v128.load(from);
+        v128.store(at, i32x4.shuffle(x, x, 0, 0, 0, 0));
+        v128.store(at, i32x4.shuffle(x, x, 1, 1, 1, 1), 16);
+        v128.store(at, i32x4.shuffle(x, x, 2, 2, 2, 2), 32);
+        v128.store(at, i32x4.shuffle(x, x, 3, 3, 3, 3), 48);
+      } else {
+        for (let r = 0; r < MR; r++) {
+          const v: f32 = ir + r < mc ? load<f32>(from + (<usize>r << 2)) : 0;
+          if (ASC_FEATURE_RELAXED_SIMD) store<f32>(at + (<usize>r << 2), v);
+          else v128.store(at + (<usize>r << 4), f32x4.splat(v));
         }
       }
     }
@@ -337,8 +405,10 @@ function computeTile(job: usize, t: i32, slice: usize): void {
   const tmp = slice + <usize>aPackBytes(m, k);
   const transA = load<i32>(job + J_TRANS_A) != 0;
   // Relaxed builds read transposed A in place (a panel's step is MR consecutive floats of a row of
-  // A) and pack only its last, partial panel; everything else is packed per K block.
-  const inPlaceRows = ASC_FEATURE_RELAXED_SIMD && transA ? mc - mc % MR : 0;
+  // A) and pack only its last, partial panel, while A's rows are short enough that a K block's steps
+  // do not alias in the cache (rows of 4 KiB and more: 0.68× at m = 2048); everything else is
+  // packed per K block.
+  const inPlaceRows = ASC_FEATURE_RELAXED_SIMD && transA && m < TRANS_A_IN_PLACE_MAX_M ? mc - mc % MR : 0;
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     if (inPlaceRows < mc) packABlock(a, aPack, m, k, transA, i0 + inPlaceRows, mc - inPlaceRows, k0, kc);

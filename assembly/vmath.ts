@@ -251,3 +251,17 @@ const EXP_INT_CONSTS = memory.data<i32>([0x4b400000, 127]);
 // cutoff, log2(e), magic bias 1.5·2^23 + 127, −ln2 hi, −ln2 lo, c5, c4, c3, c2, c1
 const EXP_NEG_CONSTS = memory.data<f32>([-87.33654, 1.44269502, 12583039.0, -0.693145752, -1.42860677e-6,
   8.30111085e-3, 4.19060662e-2, 1.66678071e-1, 4.99996305e-1, 9.99999702e-1]);
+
+@inline function splitmix64(z: u64): u64 {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111eb;
+  return z ^ (z >> 31);
+}
+
+// The dropout generator (dropout.ts, attention.ts): u(seed, i) in [0, 1), the top 24 bits of
+// splitmix64(seed + (i+1)·φ) (Steele, Lea & Flood, 2014). Depends only on (seed, i), so a backward
+// pass recomputes any element's mask instead of storing it.
+@inline export function dropoutUniform(seed: u64, i: u64): f32 {
+  const h = splitmix64(seed + (i + 1) * 0x9e3779b97f4a7c15);
+  return <f32>(<u32>(h >> 40)) * <f32>5.9604644775390625e-8; // 2^-24
+}

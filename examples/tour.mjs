@@ -151,3 +151,9 @@ section("rag: TF-IDF passages of Genesis 1-3 in a VectorIndex, top-2 for a quest
   for (let j = 0; j < 2; j++) console.log(`  ${hits.scores[j].toFixed(3)}  ${verses[hits.ids[j]]}`);
   index.dispose();
 }
+
+section("translation: Seq2Seq (GRU + additive attention) on the notes' six zh→en pairs (001 §1.4.8; more in examples/translate.mjs)");
+execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./translate.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
+
+section("a tiny GPT: byte-level BPE, causal-LM windows, AdamW + warmup/cosine, perplexity, sampling (notes 003, 004)");
+execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./tiny-gpt.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });

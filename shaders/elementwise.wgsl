@@ -17,6 +17,7 @@ fn unaryValue(op: u32, x: f32, p: f32) -> f32 {
     case Unary_sigmoid: { return sigmoidF32(x); }
     case Unary_relu: { return select(x, 0.0, x < 0.0); } // NaN and −0 pass through, like torch
     case Unary_gelu: { return geluF32(x); }
+    case Unary_geluTanh: { return geluTanhF32(x); }
     case Unary_silu: { return x * sigmoidF32(x); }
     case Unary_pow: { return powF32(x, p); }
     case Unary_abs: { return abs(x); }
@@ -36,6 +37,7 @@ fn unaryGrad(op: u32, x: f32, y: f32, dy: f32, p: f32) -> f32 {
     case Unary_sigmoid: { return dy * (y * (1.0 - y)); }
     case Unary_relu: { return select(dy, 0.0, x <= 0.0); }
     case Unary_gelu: { return dy * geluGradF32(x); }
+    case Unary_geluTanh: { return dy * geluTanhGradF32(x); }
     case Unary_silu: {
       let s = sigmoidF32(x);
       return dy * (s * (1.0 + x * (1.0 - s)));

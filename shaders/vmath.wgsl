@@ -100,6 +100,26 @@ fn geluGradF32(x: f32) -> f32 {
   return normalCdfF32(x) + select(x * pdf, 0.0, pdf == 0.0);
 }
 
+// GELU's tanh form (elementwise.ts geluTanhVec): x·σ(2u), u = √(2/π)·(x + 0.044715·x³), one exp and
+// no cancellation; 0 where σ underflows.
+fn geluTanhSigmaF32(x: f32) -> f32 {
+  let u2 = 1.5957691216057308 * (x + 0.044715 * (x * (x * x)));
+  return 1.0 / (1.0 + expF32(-u2));
+}
+
+fn geluTanhF32(x: f32) -> f32 {
+  let s = geluTanhSigmaF32(x);
+  return select(x * s, 0.0, s == 0.0);
+}
+
+// σ + x·σ·(1 − σ)·2u', 2u' = 2√(2/π)·(1 + 3·0.044715·x²); the second term 0 where σ·(1 − σ) is 0.
+fn geluTanhGradF32(x: f32) -> f32 {
+  let s = geluTanhSigmaF32(x);
+  let du = 1.5957691216057308 * (1.0 + 0.134145 * (x * x));
+  let ss = s * (1.0 - s);
+  return s + select((x * ss) * du, 0.0, ss == 0.0);
+}
+
 // musl logf (Sun's e_logf.c, the float-only form AssemblyScript also ships): log(1 + f) around
 // k·ln2, with log(1+f) = f − f²/2 + s·(f²/2 + R(z)), s = f/(2 + f).
 fn logF32(x0: f32) -> f32 {

@@ -23,6 +23,7 @@ export * as cluster from "./cluster/index.js";
 export * as decomposition from "./decomposition/index.js";
 export * as manifold from "./manifold/index.js";
 export * as plot from "./plot/index.js";
+export * as models from "./models/index.js";
 export * as rl from "./rl/index.js";
 export * as reasoning from "./reasoning/index.js";
 export * as embeddings from "./embeddings/index.js";

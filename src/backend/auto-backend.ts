@@ -7,7 +7,7 @@
 // device to the op layer (sameBackend never sees a mix), so autograd needs no cross-device edges.
 import { TesseraError } from "../errors.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp, Region, RnnBackwardArgs, RnnForwardArgs,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, AttentionBackwardArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp, Region, RnnBackwardArgs, RnnForwardArgs,
 } from "./backend.js";
 
 export interface AutoThresholds {
@@ -336,16 +336,29 @@ export class AutoBackend implements Backend {
   }
 
   // ---- attention: the work is the multiply-adds of its products ----
-  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
-    const macs = a.batch * a.tq * a.tk * (a.d + a.dv);
-    this.run(Math.max(macs, 1), this.thresholds.macs, [q, k, v, keyMask], [out, probs],
-      (be, m) => be.attentionForward(m(q)!, m(k)!, m(v)!, m(keyMask), m(out)!, m(probs)!, a));
+  /** args with every handle mapped to the chosen side. */
+  private static attnOn<T extends AttentionArgs>(a: T, m: (x: Handle | null) => Handle | null): T {
+    const op = <O extends { data: Handle }>(o: O): O => ({ ...o, data: m(o.data)! });
+    return {
+      ...a, q: op(a.q), k: op(a.k), v: op(a.v), out: op(a.out), masks: a.masks.map(op), lse: m(a.lse),
+      kNew: a.kNew ? op(a.kNew) : a.kNew, vNew: a.vNew ? op(a.vNew) : a.vNew,
+    };
   }
 
-  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
-    const macs = 2 * a.batch * a.tq * a.tk * (a.d + a.dv);
-    this.run(Math.max(macs, 1), this.thresholds.macs, [q, k, v, probs, dOut], [dq, dk, dv],
-      (be, m) => be.attentionBackward(m(q)!, m(k)!, m(v)!, m(probs)!, m(dOut)!, m(dq)!, m(dk)!, m(dv)!, a));
+  attentionForward(a: AttentionArgs): void {
+    const macs = a.batch * a.heads * a.tq * a.tk * (a.dimQK + a.dimV);
+    // a KV-cache append writes some rows of k and v: they are read and written
+    const cache = a.kNew && a.vNew ? [a.k.data, a.v.data] : [];
+    this.run(Math.max(macs, 1), this.thresholds.macs,
+      [a.q.data, a.k.data, a.v.data, ...a.masks.map((x) => x.data), a.kNew?.data ?? null, a.vNew?.data ?? null],
+      [a.out.data, a.lse, ...cache], (be, m) => be.attentionForward(AutoBackend.attnOn(a, m)));
+  }
+
+  attentionBackward(a: AttentionBackwardArgs): void {
+    const macs = 2 * a.batch * a.heads * a.tq * a.tk * (a.dimQK + a.dimV);
+    this.run(Math.max(macs, 1), this.thresholds.macs,
+      [a.q.data, a.k.data, a.v.data, ...a.masks.map((x) => x.data), a.out.data, a.lse, a.dout], [a.dq, a.dk, a.dv],
+      (be, m) => be.attentionBackward({ ...AutoBackend.attnOn(a, m), lse: m(a.lse)!, dout: m(a.dout)!, dq: m(a.dq), dk: m(a.dk), dv: m(a.dv) }));
   }
 
   // ---- recurrent layers: no shader yet, so they run on the CPU (E_DEVICE for data only the GPU holds) ----

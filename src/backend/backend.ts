@@ -178,22 +178,74 @@ export interface TsneSession {
 }
 
 /**
- * Scaled dot-product attention (torch.nn.functional.scaled_dot_product_attention) over `batch`
- * independent items (batch·heads of a multi-head layer): q [batch, tq, d], k [batch, tk, d],
- * v [batch, tk, dv].
+ * One operand of fused attention: for every (batch, head), rows of `dim` contiguous floats starting
+ * at element `offset` of `data`, with element strides between batches, heads and rows. Heads of a
+ * fused QKV projection [B, T, 3·E] are read in place: q = (offset 0, strides [T·3E, D, 3E]).
+ */
+export interface AttentionOperand {
+  data: Handle;
+  offset: number;
+  strides: readonly [number, number, number];
+}
+
+export type AttentionMaskKind = "add" | "keepNonzero" | "dropNonzero";
+
+/**
+ * A mask over (batch, head, query, key) read through element strides (0 on broadcast dimensions):
+ * float32 values added to the scores ("add"), or int32 values whose nonzero entries keep a position
+ * (torch's scaled_dot_product_attention bool mask) or drop it (nn.MultiheadAttention's bool masks).
+ */
+export interface AttentionMask {
+  data: Handle;
+  offset: number;
+  kind: AttentionMaskKind;
+  strides: readonly [number, number, number, number];
+}
+
+/**
+ * out = softmax(q·kᵀ·scale + masks)·v per (batch, head), fused: scores are never stored whole.
+ * Query i sees key j when j ≤ i + causalOffset (with causal) and the masks allow it; a row that
+ * sees no key gives zeros and log-sum-exp −∞. dropout: the probability of zeroing an attention
+ * weight (kept ones scaled by 1/(1−p)), from the generator of (seed, ((b·heads + h)·tq + i)·tk + j).
+ * With kNew/vNew, the tq new key and value rows of each head are first copied into k / v at rows
+ * tk − tq … tk − 1 (a KV cache; causalOffset is then tk − tq).
  */
 export interface AttentionArgs {
+  q: AttentionOperand;
+  k: AttentionOperand;
+  v: AttentionOperand;
+  out: AttentionOperand;
   batch: number;
-  /** Items that share one row of the key padding mask: item b reads row ⌊b / heads⌋. */
   heads: number;
   tq: number;
   tk: number;
-  d: number;
-  dv: number;
-  /** Multiplies q·kᵀ (torch's default 1/√d is the op's choice, not the backend's). */
+  dimQK: number;
+  dimV: number;
   scale: number;
-  /** Query i sees keys j ≤ i (torch's is_causal: the top-left triangle). */
   causal: boolean;
+  causalOffset: number;
+  /** At most two masks (e.g. an attention mask and a key-padding mask), summed. */
+  masks: readonly AttentionMask[];
+  dropout: number;
+  seedLo: number;
+  seedHi: number;
+  /** float32 [batch, heads, tq]: written with each query row's log-sum-exp, or null. */
+  lse: Handle | null;
+  kNew?: AttentionOperand | null;
+  vNew?: AttentionOperand | null;
+}
+
+/**
+ * The gradients of attention given dOut (laid out like out) and the forward's out and lse: dq, dk,
+ * dv (each null when not wanted) are written whole with q's, k's and v's offsets and strides. The
+ * masks get no gradient. Operands must not broadcast over batch or heads (no stride-0 reuse).
+ */
+export interface AttentionBackwardArgs extends AttentionArgs {
+  lse: Handle;
+  dout: Handle;
+  dq: Handle | null;
+  dk: Handle | null;
+  dv: Handle | null;
 }
 
 /** The cell of a recurrent layer: torch.nn.LSTM, GRU, or RNN with tanh / relu. */
@@ -339,6 +391,10 @@ export interface Backend {
   // ---- matmul ----
   gemm(args: GemmArgs): void;
 
+  // ---- attention ----
+  attentionForward(args: AttentionArgs): void;
+  attentionBackward(args: AttentionBackwardArgs): void;
+
   // ---- softmax, normalisation, losses, dropout (rows of `cols` floats) ----
   softmaxRows(x: Handle, y: Handle, rows: number, cols: number): void;
   logSoftmaxRows(x: Handle, y: Handle, rows: number, cols: number): void;
@@ -408,16 +464,6 @@ export interface Backend {
   conditionalProbabilities?(dist2: Float32Array, n: number, k: number, perplexity: number, skipSelf: boolean): Float32Array;
   /** A t-SNE optimisation over n points in `dims` dimensions with affinities p (assembly/tsne.ts). */
   tsne?(n: number, dims: number, p: TsneAffinities, options: TsneSessionOptions): TsneSession;
-  // ---- attention ----
-  /**
-   * probs [batch, tq, tk] ← softmax over keys of scale·q·kᵀ with masked keys at −∞ (causal, and
-   * keyMask: int32 [batch / heads, tk], 0 = padding, or null); out [batch, tq, dv] ← probs·v. A row
-   * whose keys are all masked is NaN (torch). probs is kept for the backward.
-   */
-  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void;
-  /** dq, dk, dv (shaped like q, k, v) from dOut [batch, tq, dv] and the forward's probs. */
-  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void;
-
   // ---- recurrent layers (one direction of one layer, whole sequence) ----
   /** Writes out, hN, cN and the saved gates / cells. */
   rnnForward(args: RnnForwardArgs): void;

@@ -6,3 +6,5 @@ export type { DataLoaderOptions } from "./loader.js";
 export { defaultCollate } from "./collate.js";
 export { padSequences, paddingCollator } from "./padding.js";
 export type { PaddingOptions, PaddedBatch } from "./padding.js";
+export { CausalLMDataset, chunkTokens } from "./causal-lm.js";
+export type { CausalLMOptions, ChunkOptions } from "./causal-lm.js";

@@ -37,15 +37,41 @@ function target(fn: string, t: Tensor): Tensor {
   return floatTensor(`${fn}: tensor`, t);
 }
 
+let skipping = 0;
+
+/**
+ * Runs fn with every initialiser here (and so the layers' default initialisation) skipped, like
+ * torch's skip_init / accelerate's init_empty_weights: new parameters hold arbitrary values until
+ * weights are loaded into them. For building a model only to load a checkpoint (GPT-2 small draws
+ * 124M random numbers otherwise). fn must be synchronous.
+ */
+export function skipInit<T>(fn: () => T): T {
+  if (typeof fn !== "function") fail("E_TYPE", "skipInit: fn", "a function", fn);
+  skipping++;
+  try {
+    return fn();
+  } finally {
+    skipping--;
+  }
+}
+
+/** Whether initialisers run (false inside skipInit). */
+export function initEnabled(): boolean {
+  return skipping === 0;
+}
+
 export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
+  if (skipping) return target("uniform_", t);
   return noGrad(() => target("uniform_", t).uniform_(a, b, generator));
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+  if (skipping) return target("normal_", t);
   return noGrad(() => target("normal_", t).normal_(mean, std, generator));
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
+  if (skipping) return target("constant_", t);
   return noGrad(() => target("constant_", t).fill_(value));
 }
 

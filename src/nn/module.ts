@@ -62,6 +62,25 @@ export abstract class Module {
     }
   }
 
+  /**
+   * Replaces the direct submodule `name` by `m` — in the registry and in every field of this module
+   * (or array in a field) that held the old one, like torch's setattr — and returns the old one.
+   * Used to swap layers in place (LoRA); the old module's tensors are not freed.
+   */
+  replaceModule(name: string, m: Module): Module {
+    const old = this.children.get(name);
+    if (old == null) throw new TesseraError("E_KEY", `${this.constructor.name}.replaceModule: name: expected a submodule name (${[...this.children.keys()].join(", ") || "none"}), received ${JSON.stringify(name)}`);
+    if (!(m instanceof Module)) fail("E_TYPE", `${this.constructor.name}.replaceModule: module`, "a Module", m);
+    this.children.set(name, m);
+    const self = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(self)) {
+      const v = self[key];
+      if (v === old) self[key] = m;
+      else if (Array.isArray(v)) v.forEach((e, i) => { if (e === old) v[i] = m; });
+    }
+    return old;
+  }
+
   /** Direct submodules with their names. */
   namedChildren(): [string, Module][] {
     return [...this.children].filter((e): e is [string, Module] => e[1] !== null);

@@ -88,7 +88,7 @@ export function unaryRaw(op: UnaryOp, x: Tensor, p = 0): Tensor {
 
 // What each derivative reads: the input, the output, or neither (neg).
 const READS: Record<UnaryOp, "x" | "y" | null> = {
-  neg: null, exp: "y", log: "x", sqrt: "y", tanh: "y", sigmoid: "y", relu: "x", gelu: "x", silu: "x",
+  neg: null, exp: "y", log: "x", sqrt: "y", tanh: "y", sigmoid: "y", relu: "x", gelu: "x", geluTanh: "x", silu: "x",
   pow: "x", abs: "x", square: "x",
 };
 
@@ -110,7 +110,13 @@ export const sqrt = (x: Tensor) => unary("sqrt", x);
 export const tanh = (x: Tensor) => unary("tanh", x);
 export const sigmoid = (x: Tensor) => unary("sigmoid", x);
 export const relu = (x: Tensor) => unary("relu", x);
-export const gelu = (x: Tensor) => unary("gelu", x);
+/** GELU: the exact x·Φ(x) (approximate "none", torch's default) or the tanh form (GPT-2's gelu_new). */
+export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
+  if (approximate !== "none" && approximate !== "tanh") {
+    throw new TesseraError("E_VALUE", `gelu: approximate: expected "none" or "tanh", received ${describe(approximate)}`);
+  }
+  return unary(approximate === "tanh" ? "geluTanh" : "gelu", x);
+}
 export const silu = (x: Tensor) => unary("silu", x);
 export const abs = (x: Tensor) => unary("abs", x);
 export const square = (x: Tensor) => unary("square", x);

@@ -12,4 +12,4 @@ export type { CrossEntropyOptions, NllLossOptions, Reduction } from "./loss.js";
 export { embedding } from "./embedding.js";
 export { dropout } from "./dropout.js";
 export { scaledDotProductAttention } from "./attention.js";
-export type { AttentionOptions } from "./attention.js";
+export type { ScaledDotProductAttentionOptions } from "./attention.js";

@@ -201,7 +201,7 @@ export class Tensor {
   tanh(): Tensor { return ew.tanh(this); }
   sigmoid(): Tensor { return ew.sigmoid(this); }
   relu(): Tensor { return ew.relu(this); }
-  gelu(): Tensor { return ew.gelu(this); }
+  gelu(approximate: "none" | "tanh" = "none"): Tensor { return ew.gelu(this, approximate); }
   silu(): Tensor { return ew.silu(this); }
   abs(): Tensor { return ew.abs(this); }
   square(): Tensor { return ew.square(this); }

@@ -17,6 +17,7 @@ const REF: Record<UnaryName, (x: number, p: number) => number> = {
   neg: (x) => -x, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, tanh: Math.tanh, sigmoid,
   relu: (x) => Math.max(x, 0), gelu: (x) => (x < 0 ? 0.5 * x * erfc(-x / Math.SQRT2) : 0.5 * x * (1 + erf(x / Math.SQRT2))), silu: (x) => x * sigmoid(x),
   pow: (x, p) => Math.pow(x, p), abs: Math.abs, square: (x) => x * x,
+  geluTanh: (x) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3))),
 };
 const GRAD: Record<UnaryName, (x: number, p: number) => number> = {
   neg: () => -1, exp: Math.exp, log: (x) => 1 / x, sqrt: (x) => 0.5 / Math.sqrt(x),
@@ -24,6 +25,10 @@ const GRAD: Record<UnaryName, (x: number, p: number) => number> = {
   relu: (x) => (x > 0 ? 1 : 0), gelu: (x) => (x < 0 ? 0.5 * erfc(-x / Math.SQRT2) : 0.5 * (1 + erf(x / Math.SQRT2))) + x * phi(x),
   silu: (x) => sigmoid(x) * (1 + x * (1 - sigmoid(x))), pow: (x, p) => (p === 0 ? 0 : p * Math.pow(x, p - 1)),
   abs: (x) => Math.sign(x), square: (x) => 2 * x,
+  geluTanh: (x) => {
+    const t = Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3));
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x);
+  },
 };
 // Relative tolerance per op, with an absolute floor of 1e-30 (denormal outputs). Exact IEEE ops get
 // 2^-24 (one rounding); exp/tanh/sigmoid/silu ~2 ulp of a Cephes polynomial plus one division; gelu's
@@ -33,7 +38,7 @@ const GRAD: Record<UnaryName, (x: number, p: number) => number> = {
 // ports (< 1 ulp).
 const RTOL: Record<UnaryName, number> = {
   neg: 0, exp: 3e-7, log: 1.2e-7, sqrt: 6e-8, tanh: 3e-7, sigmoid: 3e-7, relu: 0, gelu: 3e-7, silu: 4e-7,
-  pow: 1.2e-7, abs: 0, square: 6e-8,
+  pow: 1.2e-7, abs: 0, square: 6e-8, geluTanh: 6e-7,
 };
 // Inputs: log and sqrt on (0, 8], others on [-8, 8]; pow's exponent in the main sweep is 3.
 function inputs(op: UnaryName, n: number, seed: number): Float32Array {
@@ -58,7 +63,7 @@ function checkUnary(rt: Runtime, op: UnaryName, x: Float32Array, p = 3, atol = 1
   const got = unary(rt, op, x, p);
   for (let i = 0; i < x.length; i++) {
     const want = REF[op](x[i], p);
-    if (!close(got[i], want, RTOL[op], op === "gelu" ? atol + 5e-7 * Math.abs(x[i]) : atol)) {
+    if (!close(got[i], want, RTOL[op], op === "gelu" || op === "geluTanh" ? atol + 5e-7 * Math.abs(x[i]) : atol)) {
       throw new Error(`${rt.build} ${op}(${x[i]}${op === "pow" ? `, ${p}` : ""}) at ${i}/${x.length} = ${got[i]}, expected ${want}`);
     }
   }

@@ -1,7 +1,9 @@
 // gemm (assembly/matmul.ts via src/backend/cpu-wasm/gemm.ts) on every build against a float64 JS reference:
 // odd shapes that hit every micro-kernel edge (NR = 8 columns, KC = 128; relaxed builds MR = 5 rows,
 // MC = 65, transposed A read in place; simd builds MR = 4, MC = 64, A packed pre-broadcast),
-// transposes, batch broadcast, the bias epilogue, accumulation, and the tiles of a threaded job.
+// transposes, batch broadcast, the bias epilogue, accumulation, and the tiles of a threaded job;
+// and the few-row products that take assembly/gemv.ts (m ≤ 4: tails of the 6- and 4-row and 16-column
+// loops, tiles of 96 outputs, bias, accumulate, threads).
 import { afterAll, describe, expect, it } from "vitest";
 import { BUILDS, loadRuntime, type Runtime } from "../../src/runtime/wasm.js";
 import { gemm, THREAD_MIN_MACS, type GemmArgs } from "../../src/backend/cpu-wasm/gemm.js";
@@ -132,13 +134,15 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
     check(rt, { m: 5, n: 4, k: 0, accumulate: true });
   });
 
-  it("transposed A, B and both", async () => {
+  it("transposed A, B and both; transposed A with rows of 4 KiB and more (packed row by row)", async () => {
     const rt = await runtimeP;
     for (const [m, n, k] of [[7, 13, 5], [65, 129, 33], [9, 17, 260]]) {
       check(rt, { m, n, k, transA: true });
       check(rt, { m, n, k, transB: true });
       check(rt, { m, n, k, transA: true, transB: true });
     }
+    check(rt, { m: 1024, n: 9, k: 131, transA: true });
+    check(rt, { m: 1027, n: 13, k: 40, transA: true, transB: true, bias: true, accumulate: true });
   });
 
   it("batched, with per-item operands and with A or B broadcast (stride 0)", async () => {
@@ -160,6 +164,21 @@ describe.each(BUILDS)("gemm on the %s build", (build) => {
     check(rt, { m: 7, n: 13, k: 5, accumulate: true });
     check(rt, { m: 65, n: 129, k: 300, accumulate: true, bias: true });
     check(rt, { m: 6, n: 10, k: 12, batch: 2, accumulate: true, transA: true, transB: true });
+  });
+
+  it("m ≤ 4 (the gemv path): every m with B [n, k] and [k, n], n across 96-output tiles, k with SIMD tails, bias, accumulate", async () => {
+    const rt = await runtimeP;
+    for (let m = 1; m <= 4; m++) {
+      for (const [n, k] of [[1, 1], [5, 3], [7, 9], [13, 4], [17, 9], [95, 7], [96, 33], [97, 5], [200, 130]]) {
+        check(rt, { m, n, k, transB: true });
+        check(rt, { m, n, k });
+      }
+      check(rt, { m, n: 70, k: 19, transB: true, bias: true });
+      check(rt, { m, n: 70, k: 19, bias: true, accumulate: true });
+      check(rt, { m, n: 33, k: 21, transB: true, accumulate: true });
+    }
+    check(rt, { m: 1, n: 2304, k: 300, transB: true, bias: true }); // above the gemv threading threshold
+    check(rt, { m: 2, n: 1100, k: 280, bias: true });
   });
 
   it.runIf(build.startsWith("threads"))("threaded tiles on odd shapes match the reference (2 threads)", async () => {

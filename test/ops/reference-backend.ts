@@ -5,7 +5,7 @@
 // interface) before WebGPU uses it. The op suites do not trust it: their references are float64
 // code in the tests. Contract violations (a foreign or freed handle, an index out of range) throw
 // a plain Error, so a bug in an op shows up here instead of reading garbage.
-import type { Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp, SgdStepArgs, AdamStepArgs, AdagradStepArgs, RmspropStepArgs, AttentionArgs, Region, RnnBackwardArgs, RnnForwardArgs } from "../../src/backend/backend.js";
+import type { AttentionArgs, AttentionBackwardArgs, AttentionMask, AttentionOperand, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, UnaryOp, SgdStepArgs, AdamStepArgs, AdagradStepArgs, RmspropStepArgs, Region, RnnBackwardArgs, RnnForwardArgs } from "../../src/backend/backend.js";
 
 class RefBuffer {
   readonly f32: Float32Array;
@@ -67,6 +67,10 @@ function unaryValue(op: UnaryOp, x: number, p: number): number {
     case "sigmoid": return sigmoid(x);
     case "relu": return x < 0 ? 0 : x; // NaN and −0 pass through, like torch
     case "gelu": return x === -Infinity ? 0 : x * normalCdf(x); // the limit at −∞ is 0
+    case "geluTanh": {
+      const s = 1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x));
+      return s === 0 ? 0 : 0.5 * x * s;
+    }
     case "silu": return x * sigmoid(x);
     case "pow": return Math.pow(x, p);
     case "abs": return Math.abs(x);
@@ -87,6 +91,11 @@ function unaryDerivative(op: UnaryOp, x: number, y: number, p: number): number {
     case "gelu": {
       const pdf = normalPdf(x);
       return normalCdf(x) + (pdf === 0 ? 0 : x * pdf); // limits 0 and 1 at ∓∞
+    }
+    case "geluTanh": {
+      const t = Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x));
+      const sech = 1 - t * t;
+      return 0.5 * (1 + t) + (sech === 0 ? 0 : 0.5 * x * sech * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x));
     }
     case "silu": {
       const s = sigmoid(x);
@@ -625,6 +634,128 @@ export class ReferenceBackend implements Backend {
     }
   }
 
+  // ---- attention: the plain formulas, one float64 row of scores at a time ----
+
+  /** Element index of row `row`, column 0 of head (b, h) of an operand. */
+  private static at(o: AttentionOperand, b: number, h: number, row: number): number {
+    return o.offset + b * o.strides[0] + h * o.strides[1] + row * o.strides[2];
+  }
+
+  /** The additive mask term of (b, h, i, j): the masks summed, −∞ where one drops the position. */
+  private maskTerm(masks: readonly AttentionMask[], b: number, h: number, i: number, j: number): number {
+    let x = 0;
+    for (const m of masks) {
+      const e = m.offset + b * m.strides[0] + h * m.strides[1] + i * m.strides[2] + j * m.strides[3];
+      const buf = this.buf(m.data, "attention mask");
+      if (e >= buf.n) throw new Error("reference backend: attention mask read past the end");
+      if (m.kind === "add") x += buf.f32[e];
+      else if ((buf.i32[e] !== 0) !== (m.kind === "keepNonzero")) x += -Infinity;
+    }
+    return Number.isNaN(x) ? -Infinity : x;
+  }
+
+  /** The dropout multiplier of attention weight (t = b·heads + h, i, j). */
+  private static attnDropout(a: AttentionArgs, t: number, i: number, j: number): number {
+    if (a.dropout === 0) return 1;
+    const M = (1n << 64n) - 1n;
+    const seed = (BigInt(a.seedHi >>> 0) << 32n) | BigInt(a.seedLo >>> 0);
+    const idx = BigInt((t * a.tq + i) * a.tk + j);
+    const u = Number(splitmix64((seed + (idx + 1n) * 0x9e3779b97f4a7c15n) & M) >> 40n) * 2 ** -24;
+    const p = f32(a.dropout);
+    return u >= p ? 1 / (1 - p) : 0;
+  }
+
+  /** Probabilities (before dropout) of query row i of head (b, h) over the keys, and the row's log-sum-exp. */
+  private attnRow(a: AttentionArgs, b: number, h: number, i: number): { p: Float64Array; lse: number } {
+    const qs = this.buf(a.q.data, "attention q").f32, ks = this.buf(a.k.data, "attention k").f32;
+    const s = new Float64Array(a.tk);
+    let mx = -Infinity;
+    const qi = ReferenceBackend.at(a.q, b, h, i);
+    for (let j = 0; j < a.tk; j++) {
+      if (a.causal && j > i + a.causalOffset) { s[j] = -Infinity; continue; }
+      const kj = ReferenceBackend.at(a.k, b, h, j);
+      let d = 0;
+      for (let c = 0; c < a.dimQK; c++) d += qs[qi + c] * ks[kj + c];
+      s[j] = d * a.scale + this.maskTerm(a.masks, b, h, i, j);
+      mx = Math.max(mx, s[j]);
+    }
+    const p = new Float64Array(a.tk);
+    if (mx === -Infinity) return { p, lse: -Infinity };
+    let sum = 0;
+    for (let j = 0; j < a.tk; j++) sum += (p[j] = Math.exp(s[j] - mx));
+    for (let j = 0; j < a.tk; j++) p[j] /= sum;
+    return { p, lse: mx + Math.log(sum) };
+  }
+
+  attentionForward(a: AttentionArgs): void {
+    if (a.kNew && a.vNew) {
+      const kn = this.buf(a.kNew.data, "attention kNew").f32, vn = this.buf(a.vNew.data, "attention vNew").f32;
+      const ks = this.buf(a.k.data, "attention k").f32, vs = this.buf(a.v.data, "attention v").f32;
+      for (let b = 0; b < a.batch; b++) for (let h = 0; h < a.heads; h++) for (let r = 0; r < a.tq; r++) {
+        const row = a.tk - a.tq + r;
+        for (let c = 0; c < a.dimQK; c++) ks[ReferenceBackend.at(a.k, b, h, row) + c] = kn[ReferenceBackend.at(a.kNew, b, h, r) + c];
+        for (let c = 0; c < a.dimV; c++) vs[ReferenceBackend.at(a.v, b, h, row) + c] = vn[ReferenceBackend.at(a.vNew, b, h, r) + c];
+      }
+    }
+    const vs = this.buf(a.v.data, "attention v").f32, os = this.buf(a.out.data, "attention out").f32;
+    const lse = a.lse === null ? null : this.f(a.lse, a.batch * a.heads * a.tq, "attention lse");
+    for (let b = 0; b < a.batch; b++) for (let h = 0; h < a.heads; h++) for (let i = 0; i < a.tq; i++) {
+      const t = b * a.heads + h;
+      const { p, lse: l } = this.attnRow(a, b, h, i);
+      const oi = ReferenceBackend.at(a.out, b, h, i);
+      for (let c = 0; c < a.dimV; c++) {
+        let acc = 0;
+        for (let j = 0; j < a.tk; j++) if (p[j] !== 0) acc += p[j] * ReferenceBackend.attnDropout(a, t, i, j) * vs[ReferenceBackend.at(a.v, b, h, j) + c];
+        os[oi + c] = acc;
+      }
+      if (lse) lse[t * a.tq + i] = l;
+    }
+  }
+
+  attentionBackward(a: AttentionBackwardArgs): void {
+    const qs = this.buf(a.q.data, "attention q").f32, ks = this.buf(a.k.data, "attention k").f32;
+    const vs = this.buf(a.v.data, "attention v").f32, gs = this.buf(a.dout, "attention dout").f32;
+    const dq = a.dq === null ? null : this.buf(a.dq, "attention dq").f32;
+    const dk = a.dk === null ? null : this.buf(a.dk, "attention dk").f32;
+    const dv = a.dv === null ? null : this.buf(a.dv, "attention dv").f32;
+    for (let b = 0; b < a.batch; b++) for (let h = 0; h < a.heads; h++) {
+      const t = b * a.heads + h;
+      const gq = new Float64Array(a.tq * a.dimQK), gk = new Float64Array(a.tk * a.dimQK), gv = new Float64Array(a.tk * a.dimV);
+      for (let i = 0; i < a.tq; i++) {
+        const { p } = this.attnRow(a, b, h, i);
+        const gi = ReferenceBackend.at(a.out, b, h, i);
+        const dp = new Float64Array(a.tk);
+        let dsum = 0;
+        for (let j = 0; j < a.tk; j++) {
+          const z = ReferenceBackend.attnDropout(a, t, i, j);
+          const vj = ReferenceBackend.at(a.v, b, h, j);
+          let d = 0;
+          for (let c = 0; c < a.dimV; c++) {
+            d += gs[gi + c] * vs[vj + c];
+            gv[j * a.dimV + c] += p[j] * z * gs[gi + c];
+          }
+          dp[j] = d * z;
+          dsum += p[j] * dp[j];
+        }
+        const qi = ReferenceBackend.at(a.q, b, h, i);
+        for (let j = 0; j < a.tk; j++) {
+          const ds = p[j] * (dp[j] - dsum) * a.scale;
+          if (ds === 0) continue;
+          const kj = ReferenceBackend.at(a.k, b, h, j);
+          for (let c = 0; c < a.dimQK; c++) {
+            gq[i * a.dimQK + c] += ds * ks[kj + c];
+            gk[j * a.dimQK + c] += ds * qs[qi + c];
+          }
+        }
+      }
+      for (let i = 0; i < a.tq; i++) for (let c = 0; c < a.dimQK; c++) if (dq) dq[ReferenceBackend.at(a.q, b, h, i) + c] = gq[i * a.dimQK + c];
+      for (let j = 0; j < a.tk; j++) {
+        for (let c = 0; c < a.dimQK; c++) if (dk) dk[ReferenceBackend.at(a.k, b, h, j) + c] = gk[j * a.dimQK + c];
+        for (let c = 0; c < a.dimV; c++) if (dv) dv[ReferenceBackend.at(a.v, b, h, j) + c] = gv[j * a.dimV + c];
+      }
+    }
+  }
+
   // ---- optimizers: torch's update formulas in float64, each state value rounded to float32 ----
 
   sgdStep(param: Handle, grad: Handle, momentumBuffer: Handle | null, n: number, a: SgdStepArgs): void {
@@ -697,70 +828,6 @@ export class ReferenceBackend implements Backend {
       else acc += v ** p;
     }
     return acc;
-  }
-
-  // ---- attention ----
-  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
-    const { batch, heads, tq, tk, d, dv } = a;
-    const Q = this.f(q, batch * tq * d, "attentionForward q"), K = this.f(k, batch * tk * d, "attentionForward k");
-    const V = this.f(v, batch * tk * dv, "attentionForward v");
-    const M = keyMask === null ? null : this.i(keyMask, Math.ceil(batch / heads) * tk, "attentionForward keyMask");
-    const O = this.f(out, batch * tq * dv, "attentionForward out"), P = this.f(probs, batch * tq * tk, "attentionForward probs");
-    const s = new Float64Array(tk);
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < tq; i++) {
-        let m = -Infinity;
-        for (let j = 0; j < tk; j++) {
-          let dot = 0;
-          for (let e = 0; e < d; e++) dot += Q[(b * tq + i) * d + e] * K[(b * tk + j) * d + e];
-          const masked = (a.causal && j > i) || (M !== null && M[Math.floor(b / heads) * tk + j] === 0);
-          s[j] = masked ? -Infinity : f32(a.scale) * dot;
-          m = Math.max(m, s[j]);
-        }
-        let z = 0;
-        for (let j = 0; j < tk; j++) z += Math.exp(s[j] - m); // all masked: −∞ − −∞ = NaN, as torch
-        for (let j = 0; j < tk; j++) P[(b * tq + i) * tk + j] = s[j] = Math.exp(s[j] - m) / z;
-        for (let e = 0; e < dv; e++) {
-          let acc = 0;
-          for (let j = 0; j < tk; j++) acc += s[j] * V[(b * tk + j) * dv + e];
-          O[(b * tq + i) * dv + e] = acc;
-        }
-      }
-    }
-  }
-
-  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
-    const { batch, tq, tk, d } = a;
-    const Q = this.f(q, batch * tq * d, "attentionBackward q"), K = this.f(k, batch * tk * d, "attentionBackward k");
-    const V = this.f(v, batch * tk * a.dv, "attentionBackward v"), P = this.f(probs, batch * tq * tk, "attentionBackward probs");
-    const G = this.f(dOut, batch * tq * a.dv, "attentionBackward dOut");
-    const DQ = this.f(dq, batch * tq * d, "attentionBackward dq"), DK = this.f(dk, batch * tk * d, "attentionBackward dk");
-    const DV = this.f(dv, batch * tk * a.dv, "attentionBackward dv");
-    const dQ = new Float64Array(batch * tq * d), dK = new Float64Array(batch * tk * d), dV = new Float64Array(batch * tk * a.dv);
-    const dS = new Float64Array(tk);
-    for (let b = 0; b < batch; b++) {
-      for (let i = 0; i < tq; i++) {
-        const row = (b * tq + i) * tk;
-        let dot = 0;
-        for (let j = 0; j < tk; j++) {
-          let dp = 0; // dProbs = dOut·vᵀ
-          for (let e = 0; e < a.dv; e++) dp += G[(b * tq + i) * a.dv + e] * V[(b * tk + j) * a.dv + e];
-          dS[j] = dp;
-          dot += dp * P[row + j];
-        }
-        for (let j = 0; j < tk; j++) {
-          const ds = f32(a.scale) * P[row + j] * (dS[j] - dot);
-          for (let e = 0; e < d; e++) {
-            dQ[(b * tq + i) * d + e] += ds * K[(b * tk + j) * d + e];
-            dK[(b * tk + j) * d + e] += ds * Q[(b * tq + i) * d + e];
-          }
-          for (let e = 0; e < a.dv; e++) dV[(b * tk + j) * a.dv + e] += P[row + j] * G[(b * tq + i) * a.dv + e];
-        }
-      }
-    }
-    DQ.set(dQ);
-    DK.set(dK);
-    DV.set(dV);
   }
 
   // ---- recurrent layers: torch's cell equations, one time step at a time in float64 ----

@@ -18,6 +18,13 @@ export interface UnarySpec {
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+const geluU = (x: number) => Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3);
+/** GELU's tanh form (torch approximate="tanh", GPT-2's gelu_new) and its derivative, in float64. */
+const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(geluU(x)));
+const geluTanhGrad = (x: number) => {
+  const t = Math.tanh(geluU(x));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * Math.sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * x * x);
+};
 const pdf = (x: number) => Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
 /** Φ(x), through erfc on the left so the tail keeps its relative accuracy. */
 const cdf = (x: number) => (x < 0 ? 0.5 * erfc(-x / Math.SQRT2) : 0.5 * (1 + erf(x / Math.SQRT2)));
@@ -42,6 +49,7 @@ export const UNARY: readonly UnarySpec[] = [
   { name: "sigmoid", apply: (x) => x.sigmoid(), f: sigmoid, df: (x) => sigmoid(x) * (1 - sigmoid(x)), lo: -8, hi: 8, tol: POLY },
   { name: "relu", apply: (x) => x.relu(), f: (x) => Math.max(x, 0), df: (x) => (x > 0 ? 1 : 0), lo: -8, hi: 8, tol: EXACT },
   { name: "gelu", apply: (x) => x.gelu(), f: (x) => x * cdf(x), df: (x) => cdf(x) + x * pdf(x), lo: -8, hi: 8, tol: { rtol: 3e-7, atol: 4e-6 } },
+  { name: "gelu tanh", apply: (x) => x.gelu("tanh"), f: geluTanh, df: geluTanhGrad, lo: -8, hi: 8, tol: { rtol: 6e-7, atol: 2e-6 } },
   { name: "silu", apply: (x) => x.silu(), f: (x) => x * sigmoid(x), df: (x) => sigmoid(x) * (1 + x * (1 - sigmoid(x))), lo: -8, hi: 8, tol: { rtol: 4e-7, atol: 1e-30 } },
   { name: "abs", apply: (x) => x.abs(), f: Math.abs, df: Math.sign, lo: -8, hi: 8, tol: EXACT },
   { name: "square", apply: (x) => x.square(), f: (x) => x * x, df: (x) => 2 * x, lo: -8, hi: 8, tol: ONE_ROUNDING },

@@ -7,10 +7,12 @@ import { Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type { KernelExports } from "../../runtime/kernel-exports.js";
 import type { Runtime } from "../../runtime/wasm.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, KMeansSession, KMeansSessionOptions,
-  ReduceOp, RmspropStepArgs, RnnBackwardArgs, RnnForwardArgs, SgdStepArgs, TsneAffinities, TsneSession, TsneSessionOptions, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, AttentionBackwardArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, KMeansSession,
+  KMeansSessionOptions, ReduceOp, RmspropStepArgs, RnnBackwardArgs, RnnForwardArgs, SgdStepArgs, TsneAffinities, TsneSession, TsneSessionOptions,
+  UnaryOp,
 } from "../backend.js";
 import { gemm } from "./gemm.js";
+import { attentionBackward, attentionForward } from "./attention.js";
 import { kmeansSession } from "./kmeans.js";
 import { centredProduct, symmetricEigen } from "./linalg.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
@@ -202,6 +204,10 @@ export class CpuBackend implements Backend {
     }, this.rt);
   }
 
+  // ---- attention ----
+  attentionForward(args: AttentionArgs): void { attentionForward(this.rt, args); }
+  attentionBackward(args: AttentionBackwardArgs): void { attentionBackward(this.rt, args); }
+
   // ---- softmax, normalisation, losses, dropout ----
   softmaxRows(x: Handle, y: Handle, rows: number, cols: number): void {
     this.ex.softmaxRowsF32(x as number, y as number, rows, cols);
@@ -305,33 +311,6 @@ export class CpuBackend implements Backend {
 
   tsne(n: number, dims: number, p: TsneAffinities, options: TsneSessionOptions): TsneSession {
     return tsneSession(this.rt, n, dims, p, options);
-  }
-
-  // ---- attention: the gemm kernel for the products, assembly/attention.ts for the masked softmax ----
-  private attnGemm(a: Handle, b: Handle, c: Handle, m: number, n: number, k: number, batch: number, transA: boolean, transB: boolean): void {
-    this.gemm({ a, b, c, m, n, k, batch, strideA: m * k, strideB: k * n, strideC: m * n, transA, transB, bias: null, accumulate: false });
-  }
-
-  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
-    if (a.batch * a.tq === 0) return;
-    this.attnGemm(q, k, probs, a.tq, a.tk, a.d, a.batch, false, true);
-    this.ex.attentionSoftmaxRowsF32(probs as number, (keyMask ?? 0) as number, a.batch * a.tq, a.tq, a.tk, a.heads, a.scale, a.causal ? 1 : 0);
-    this.attnGemm(probs, v, out, a.tq, a.dv, a.tk, a.batch, false, false);
-  }
-
-  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
-    const { batch, tq, tk, d } = a;
-    if (batch === 0) return;
-    const dS = this.alloc(batch * tq * tk); // dProbs, then the score gradient in place
-    try {
-      this.attnGemm(dOut, v, dS, tq, tk, a.dv, batch, false, true);
-      this.ex.attentionSoftmaxBackwardRowsF32(probs as number, dS as number, batch * tq, tk, a.scale);
-      this.attnGemm(dS, k, dq, tq, d, tk, batch, false, false);
-      this.attnGemm(dS, q, dk, tk, d, tq, batch, true, false);
-      this.attnGemm(probs, dOut, dv, tk, a.dv, tq, batch, true, false);
-    } finally {
-      this.free(dS);
-    }
   }
 
   // ---- recurrent layers ----

@@ -3,6 +3,7 @@
 // waking workers, on the pool (src/runtime/pool.ts). Inputs are assumed validated by the tensor op.
 import { runtime, type Runtime } from "../../runtime/wasm.js";
 import { runJob, threadsFor } from "../../runtime/pool.js";
+import { GemvJob } from "../../runtime/abi.js";
 
 export interface GemmArgs {
   /** Byte addresses in WASM memory. A: [m,k] ([k,m] if transA); B: [k,n] ([n,k] if transB); C: [m,n]. */
@@ -34,6 +35,12 @@ export interface GemmArgs {
 // which bench/README.md records they were not (best samples since: n = 128 1.35×, 192 1.60×).
 export const THREAD_MIN_MACS = 2 ** 21;
 
+// Rows up to which a single product runs as matrix-vector products (assembly/gemv.ts): no packing,
+// each weight read once. Decoding one token per sequence is m = batch.
+const GEMV_MAX_ROWS = 4;
+// A gemv is memory-bound: a second thread pays from ~2^19 multiply-adds (2 MiB of weights).
+const GEMV_THREAD_MIN_MACS = 2 ** 19;
+
 /** C = A·B (+ C) (+ bias) for each batch item. Returns nothing; writes C. */
 export function gemm(args: GemmArgs, rt: Runtime = runtime()): void {
   const { a, b, c, m, n, k } = args;
@@ -43,6 +50,17 @@ export function gemm(args: GemmArgs, rt: Runtime = runtime()): void {
   const strideB = args.strideB ?? k * n;
   const strideC = args.strideC ?? m * n;
   const macs = batch * m * n * k;
+  if (batch === 1 && m <= GEMV_MAX_ROWS && !args.transA && k > 0) {
+    const threadsV = macs >= GEMV_THREAD_MIN_MACS ? threadsFor(rt) : 1;
+    const job = rt.arena.alloc(GemvJob.bytes);
+    try {
+      rt.exports.gemvPrepare(a, b, c, args.bias ?? 0, m, n, k, args.transB ? 1 : 0, args.accumulate ? 1 : 0, job, threadsV);
+      runJob(rt, job, threadsV);
+    } finally {
+      rt.arena.release(job);
+    }
+    return;
+  }
   const threads = macs >= THREAD_MIN_MACS ? threadsFor(rt) : 1;
   const ex = rt.exports;
   const scratch = rt.arena.alloc(ex.gemmScratchBytes(batch, m, n, k, strideB, threads));

@@ -57,8 +57,11 @@ export const KERNELS = {
   adamStep: { family: "optim" },
   adagradStep: { family: "optim" },
   rmspropStep: { family: "optim" },
-  attentionSoftmaxRows: { family: "attention", rows: true },
-  attentionSoftmaxBackwardRows: { family: "attention", rows: true },
+  attentionForward: { family: "attention" },
+  attentionAppend: { family: "attention" },
+  attentionDelta: { family: "attentionBackward" },
+  attentionBackwardQ: { family: "attentionBackward" },
+  attentionBackwardKV: { family: "attentionBackward" },
 } as const satisfies Record<string, KernelSpec>;
 
 export type KernelName = keyof typeof KERNELS;

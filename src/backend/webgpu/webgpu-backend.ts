@@ -4,9 +4,9 @@
 // the GPU: only read() does. Index arguments are checked inside the kernels (an out-of-range index
 // is reported at the next read as E_RANGE), since the host cannot look at device data synchronously.
 import { TesseraError } from "../../errors.js";
-import { Binary, Reduce, Unary } from "../../runtime/abi.js";
+import { AttnMask, Binary, Reduce, Unary } from "../../runtime/abi.js";
 import type {
-  AdagradStepArgs, AdamStepArgs, AttentionArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
+  AdagradStepArgs, AdamStepArgs, AttentionArgs, AttentionBackwardArgs, Backend, BinaryOp, DType, GemmArgs, Handle, HostArray, ReduceOp, RmspropStepArgs, SgdStepArgs, UnaryOp,
 } from "../backend.js";
 import { GpuBuffer, GpuContext, type GpuStats, type ParamWriter } from "./context.js";
 import { DEFAULT_WG, SHORT_ROW_WG } from "./kernels.js";
@@ -327,37 +327,57 @@ export class WebGpuBackend implements Backend {
     throw new TesseraError("E_DEVICE", `normPartial (clipGradNorm_): expected a device that can be read synchronously, received ${this.label}; the norm has to reach the host in the middle of the call`);
   }
 
-  // ---- attention: gemm for the products, attention.wgsl for the masked softmax and its backward ----
-  private attnGemm(a: Handle, b: Handle, c: Handle, m: number, n: number, k: number, batch: number, transA: boolean, transB: boolean): void {
-    this.gemm({ a, b, c, m, n, k, batch, strideA: m * k, strideB: k * n, strideC: m * n, transA, transB, bias: null, accumulate: false });
-  }
-
-  attentionForward(q: Handle, k: Handle, v: Handle, keyMask: Handle | null, out: Handle, probs: Handle, a: AttentionArgs): void {
-    const rows = a.batch * a.tq;
-    if (rows === 0) return;
-    this.attnGemm(q, k, probs, a.tq, a.tk, a.d, a.batch, false, true);
-    if (a.tk > 0) {
-      this.ctx.dispatch("attentionSoftmaxRows", [this.b(keyMask), this.b(probs)],
-        (w) => w.u(rows).u(a.tq).u(a.tk).u(a.heads).f(a.scale).u(a.causal ? 1 : 0).u(keyMask === null ? 0 : 1), rows, rowWg(a.tk));
+  // ---- attention: attention.wgsl / attentionBackward.wgsl, one invocation per query or key row ----
+  /** AttnParams (shaders/attentionScores.wgsl) for `rows` invocations with kernel switch `flag`. */
+  private attnParams(w: ParamWriter, a: AttentionArgs, rows: number, flag: number): void {
+    const p = Math.fround(a.dropout);
+    w.u(a.batch).u(a.heads).u(a.tq).u(a.tk).u(a.dimQK).u(a.dimV).u(a.causal ? 1 : 0).u(a.causalOffset)
+      .f(a.scale).f(p).f(p < 1 ? Math.fround(1 / Math.fround(1 - p)) : 0).u(a.seedLo).u(a.seedHi).u(a.masks.length).u(flag).u(rows);
+    for (const o of [a.q, a.k, a.v, a.out]) w.u(o.offset).u(o.strides[0]).u(o.strides[1]).u(o.strides[2]);
+    for (let m = 0; m < 2; m++) {
+      const mask = a.masks[m];
+      w.u(mask?.offset ?? 0).u(mask ? AttnMask[mask.kind] : 0).u(0).u(0);
+      for (let d = 0; d < 4; d++) w.u(mask?.strides[d] ?? 0);
     }
-    this.attnGemm(probs, v, out, a.tq, a.dv, a.tk, a.batch, false, false);
   }
 
-  attentionBackward(q: Handle, k: Handle, v: Handle, probs: Handle, dOut: Handle, dq: Handle, dk: Handle, dv: Handle, a: AttentionArgs): void {
-    const { batch, tq, tk, d } = a;
-    if (batch === 0) return;
-    const dS = this.ctx.alloc(batch * tq * tk); // dProbs, then the score gradient in place
-    try {
-      this.attnGemm(dOut, v, dS, tq, tk, a.dv, batch, false, true);
-      if (tq * tk > 0) {
-        this.ctx.dispatch("attentionSoftmaxBackwardRows", [this.b(probs), dS.buffer],
-          (w) => w.u(batch * tq).u(tq).u(tk).u(a.heads).f(a.scale).u(0).u(0), batch * tq, rowWg(tk));
+  private attnBuffers(a: AttentionArgs): GPUBuffer[] {
+    return [this.b(a.q.data), this.b(a.k.data), this.b(a.v.data), this.b(a.masks[0]?.data ?? null), this.b(a.masks[1]?.data ?? null)];
+  }
+
+  attentionForward(a: AttentionArgs): void {
+    const rows = a.batch * a.heads * a.tq;
+    if (rows === 0) return;
+    if (a.kNew && a.vNew) {
+      // the cache rows first, in their own dispatches: every query row reads every new key
+      for (const [src, dst, dim] of [[a.kNew, a.k, a.dimQK], [a.vNew, a.v, a.dimV]] as const) {
+        this.ctx.dispatch("attentionAppend", [this.b(src.data), this.b(dst.data)],
+          (w) => this.attnParams(w, { ...a, q: src, k: dst, dimQK: dim }, rows, 0), groupsFor(rows));
       }
-      this.attnGemm(dS, k, dq, tq, d, tk, batch, false, false);
-      this.attnGemm(dS, q, dk, tk, d, tq, batch, true, false);
-      this.attnGemm(probs, dOut, dv, tk, a.dv, tq, batch, true, false);
+    }
+    this.ctx.dispatch("attentionForward", [...this.attnBuffers(a), this.b(a.lse), this.b(a.out.data)],
+      (w) => this.attnParams(w, a, rows, a.lse === null ? 0 : 1), groupsFor(rows));
+  }
+
+  attentionBackward(a: AttentionBackwardArgs): void {
+    const rows = a.batch * a.heads * a.tq;
+    if (rows === 0) return;
+    const stats = this.ctx.alloc(2 * rows); // (lse, dout·out) per query row
+    try {
+      this.ctx.dispatch("attentionDelta", [this.b(a.lse), this.b(a.dout), this.b(a.out.data), stats.buffer],
+        (w) => this.attnParams(w, a, rows, 0), groupsFor(rows));
+      const grads: [Handle | null, "attentionBackwardQ" | "attentionBackwardKV", number, number][] = [
+        [a.dq, "attentionBackwardQ", rows, 0],
+        [a.dk, "attentionBackwardKV", a.batch * a.heads * a.tk, 0],
+        [a.dv, "attentionBackwardKV", a.batch * a.heads * a.tk, 1],
+      ];
+      for (const [grad, kernel, n, flag] of grads) {
+        if (grad === null) continue;
+        this.ctx.dispatch(kernel, [...this.attnBuffers(a), stats.buffer, this.b(a.dout), this.b(grad)],
+          (w) => this.attnParams(w, a, n, flag), groupsFor(n));
+      }
     } finally {
-      this.ctx.free(dS); // recorded commands keep their order: reuse by a later kernel is safe
+      this.ctx.free(stats); // recorded commands keep their order: reuse by a later kernel is safe
     }
   }
 
