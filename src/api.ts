@@ -17,3 +17,5 @@ export * as metrics from "./metrics/index.js";
 export * as models from "./models/index.js";
 export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";
+export { pipeline } from "./pipelines/index.js";
+export type { PipelineTask, PipelineOptions, PipelineTokenizer, GeneratedText, LabelScore, FillMaskCandidate } from "./pipelines/index.js";

@@ -6,3 +6,5 @@ export { generate, stream, greedy, sample, softmaxProbs, applyTemperature, topK,
 export type { GenerateOptions, CausalLM } from "./generation.js";
 export { gptConfigFromHuggingFace, gptConfigToHuggingFace, gptFromHuggingFace, gptToHuggingFace, loadGPT2 } from "./gpt2-weights.js";
 export type { HuggingFaceGPT2Config } from "./gpt2-weights.js";
+export { EncoderModel, EncoderForSequenceClassification, EncoderForMaskedLM, loadEncoder, resolveEncoderConfig, encoderConfigToJson, encoderConfigFromJson } from "./encoder.js";
+export type { EncoderConfig, ResolvedEncoderConfig, EncoderInput, EncoderInputLike, EncoderOptions, EncoderConfigJson } from "./encoder.js";
