@@ -90,4 +90,23 @@ describe("EncoderForSequenceClassification", () => {
     m.dispose();
     other.dispose();
   });
+
+  it("fuzz: config.json with fields of every wrong type or value loads or throws TesseraError, nothing else", () => {
+    const clf = new EncoderForSequenceClassification(config, { generator: new Generator(9) });
+    const good = clf.toPretrained().config as unknown as Record<string, unknown>;
+    const g = new Generator(10);
+    const odd = [null, undefined, -1, 0, 0.5, 1e9, NaN, "x", "", [], {}, true, [1, 2], { 0: 3 }, { 0: "a", 2: "b" }];
+    for (let i = 0; i < 300; i++) {
+      const j: Record<string, unknown> = { ...good };
+      const keys = Object.keys(good);
+      for (let k = 0; k < 1 + g.int(3); k++) j[keys[g.int(keys.length)]] = odd[g.int(odd.length)];
+      try {
+        models.encoderConfigFromJson("fuzz", j);
+      } catch (e) {
+        expect(e, JSON.stringify(j)).toBeInstanceOf(TesseraError);
+      }
+    }
+    for (const bad of [null, 3, "text", []]) expect(() => models.encoderConfigFromJson("fuzz", bad)).toThrow(TesseraError);
+    clf.dispose();
+  });
 });
