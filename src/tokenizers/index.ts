@@ -14,3 +14,4 @@ export type { SpecialOptions, SpecialSet } from "./special-tokens.js";
 export { WordPieceTokenizer } from "./wordpiece.js";
 export type { WordPieceConfig, BertNormalizerOptions } from "./wordpiece.js";
 export { loadTokenizerJson, saveTokenizerJson, toTokenizerJson } from "./tokenizer-json.js";
+export { wordPieceToJson, saveWordPieceJson } from "./wordpiece-json.js";

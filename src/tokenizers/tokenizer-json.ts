@@ -1,6 +1,6 @@
 // Hugging Face `tokenizer.json`: load BPE (byte-level or character-level) and WordPiece models with
 // the normalizers, pre-tokenizers, post-processors and decoders they commonly use, and save our BPE
-// and WordPiece tokenizers in the same format (Hugging Face tokenizers / tokenizers.js load them back with equal
+// tokenizers in the same format (Hugging Face tokenizers / tokenizers.js load them back with equal
 // output). Anything we cannot reproduce exactly is an E_FORMAT error, never a silent approximation.
 
 import { fail, TesseraError } from "../errors.js";
@@ -172,39 +172,7 @@ export function loadTokenizerJson(input: string | object): BPETokenizer | WordPi
 }
 
 /** A tokenizer.json object for a BPE tokenizer we trained or loaded (not for tiktoken ranks). */
-/** A WordPiece tokenizer as Hugging Face's BERT tokenizer.json (BertNormalizer, BertPreTokenizer, WordPiece decoder). */
-function wordPieceJson(tok: WordPieceTokenizer, postProcessor: object | null): object {
-  const n = tok.normalizer;
-  return {
-    version: "1.0", truncation: null, padding: null,
-    added_tokens: [...tok.specialTokens.map].map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
-    normalizer: n === null ? null : {
-      type: "BertNormalizer", clean_text: n.cleanText !== false, handle_chinese_chars: n.handleChineseChars !== false,
-      strip_accents: n.stripAccents ?? null, lowercase: n.lowercase !== false,
-    },
-    pre_tokenizer: { type: "BertPreTokenizer" },
-    post_processor: postProcessor,
-    decoder: { type: "WordPiece", prefix: tok.prefix, cleanup: true },
-    model: {
-      type: "WordPiece", unk_token: tok.unkToken, continuing_subword_prefix: tok.prefix, max_input_chars_per_word: tok.maxInputCharsPerWord,
-      vocab: Object.fromEntries(tok.vocab),
-    },
-  };
-}
-
-function templateJson(template: Template | null, tokenToId: (t: string) => number | undefined): object | null {
-  if (template === null) return null;
-  const tplItems = (items: TemplateItem[]) => items.map((it) => ("special" in it
-    ? { SpecialToken: { id: it.special, type_id: it.typeId } } : { Sequence: { id: it.sequence, type_id: it.typeId } }));
-  return {
-    type: "TemplateProcessing", single: tplItems(template.single), pair: tplItems(template.pair),
-    special_tokens: Object.fromEntries([...new Set([...template.single, ...template.pair].flatMap((i) => ("special" in i ? [i.special] : [])))]
-      .map((s) => [s, { id: s, ids: [tokenToId(s)], tokens: [s] }])),
-  };
-}
-
-export function toTokenizerJson(tok: BPETokenizer | WordPieceTokenizer): object {
-  if (tok instanceof WordPieceTokenizer) return wordPieceJson(tok, templateJson(tok.template, (t) => tok.tokenToId(t)));
+export function toTokenizerJson(tok: BPETokenizer): object {
   if (tok.tiktokenRanks) {
     throw new TesseraError("E_STATE", "tokenizer: expected a BPE tokenizer with merges (trained or loaded from tokenizer.json), received one built from tiktoken ranks (save it with serializeTiktokenRanks)");
   }
@@ -226,6 +194,8 @@ export function toTokenizerJson(tok: BPETokenizer | WordPieceTokenizer): object 
   }
   const norm = tok.normalizeOptions;
   const normalizers = [...(norm.nfc ? [{ type: "NFC" }] : []), ...(norm.lowercase ? [{ type: "Lowercase" }] : [])];
+  const tplItems = (items: TemplateItem[]) => items.map((it) => ("special" in it
+    ? { SpecialToken: { id: it.special, type_id: it.typeId } } : { Sequence: { id: it.sequence, type_id: it.typeId } }));
   return {
     version: "1.0",
     truncation: null,
@@ -233,7 +203,11 @@ export function toTokenizerJson(tok: BPETokenizer | WordPieceTokenizer): object 
     added_tokens: [...tok.specialTokens.map].map(([content, id]) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true })),
     normalizer: normalizers.length === 0 ? null : normalizers.length === 1 ? normalizers[0] : { type: "Sequence", normalizers },
     pre_tokenizer: pre,
-    post_processor: tok.template ? templateJson(tok.template, (t) => tok.tokenToId(t)) : tok.byteLevel ? { type: "ByteLevel", add_prefix_space: tok.addPrefixSpace, trim_offsets: false, use_regex: true } : null,
+    post_processor: tok.template ? {
+      type: "TemplateProcessing", single: tplItems(tok.template.single), pair: tplItems(tok.template.pair),
+      special_tokens: Object.fromEntries([...new Set([...tok.template.single, ...tok.template.pair].flatMap((i) => ("special" in i ? [i.special] : [])))]
+        .map((s) => [s, { id: s, ids: [tok.tokenToId(s)], tokens: [s] }])),
+    } : tok.byteLevel ? { type: "ByteLevel", add_prefix_space: tok.addPrefixSpace, trim_offsets: false, use_regex: true } : null,
     decoder: tok.byteLevel ? { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true } : { type: "Fuse" },
     model: {
       type: "BPE", dropout: null, unk_token: tok.unkToken ?? null, continuing_subword_prefix: null, end_of_word_suffix: null,
@@ -242,7 +216,7 @@ export function toTokenizerJson(tok: BPETokenizer | WordPieceTokenizer): object 
   };
 }
 
-export function saveTokenizerJson(tok: BPETokenizer | WordPieceTokenizer): string {
+export function saveTokenizerJson(tok: BPETokenizer): string {
   return JSON.stringify(toTokenizerJson(tok), null, 2);
 }
 
