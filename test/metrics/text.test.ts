@@ -1,6 +1,7 @@
 // Text metrics on the worked numbers of notes 004 (sacrebleu and rouge-score outputs printed there)
 // and on hand-worked cases; the arithmetic of each hand case is written next to it.
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { metrics, tensor, TesseraError } from "../../src/index.js";
 
 const { bleu, rouge, perplexity, tokenize13a } = metrics;
@@ -60,6 +61,16 @@ describe("bleu (sacrebleu semantics)", () => {
     const k = bleu(["This This This This"], [REF], { smoothing: "add-k" });
     [25, 25, 100 / 3, 50].forEach((p, i) => expect(k.precisions[i]).toBeCloseTo(p, 10));
     expect(k.score).toBeCloseTo(k.bp * Math.exp((Math.log(25) * 2 + Math.log(100 / 3) + Math.log(50)) / 4), 10);
+  });
+
+  it("equals nltk 3.8's corpus_bleu on random corpora: no smoothing, method1 (floor 0.1), method3 (exp)", () => {
+    type Case = { hypotheses: string[]; references: string[][]; none: number; floor: number; exp: number };
+    const cases = JSON.parse(readFileSync(new URL("../fixtures/metrics/bleu_nltk.json", import.meta.url), "utf8")) as Case[];
+    for (const c of cases) {
+      for (const smoothing of ["none", "floor", "exp"] as const) {
+        expect(bleu(c.hypotheses, c.references, { tokenize: "none", smoothing }).score / 100, `${smoothing} ${JSON.stringify(c.hypotheses)}`).toBeCloseTo(c[smoothing], 12);
+      }
+    }
   });
 
   it("13a tokenization splits punctuation but keeps decimals and thousands", () => {
