@@ -157,3 +157,6 @@ execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./t
 
 section("a tiny GPT: byte-level BPE, causal-LM windows, AdamW + warmup/cosine, perplexity, sampling (notes 003, 004)");
 execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./tiny-gpt.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
+
+section("pretrain a BERT-style encoder, fine-tune it fully and with LoRA, pipelines (notes 001 §2.1, 004)");
+execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./fine-tune.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });

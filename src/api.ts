@@ -31,3 +31,5 @@ export { fit } from "./train/index.js";
 export type { FitOptions, History, OptimizerLike, SchedulerLike, EarlyStoppingOptions, StepInfo, EpochInfo, CheckpointOptions, CheckpointFiles } from "./train/index.js";
 export * as text from "./text/index.js";
 export * as linearModel from "./linear-model/index.js";
+export { pipeline } from "./pipelines/index.js";
+export type { PipelineTask, PipelineOptions, TokenizerForPipeline, GeneratedText, LabelScore, FillMaskCandidate } from "./pipelines/index.js";

@@ -8,3 +8,5 @@ export { padSequences, paddingCollator } from "./padding.js";
 export type { PaddingOptions, PaddedBatch } from "./padding.js";
 export { CausalLMDataset, chunkTokens } from "./causal-lm.js";
 export type { CausalLMOptions, ChunkOptions } from "./causal-lm.js";
+export { maskTokens, maskedLMCollator } from "./masked-lm.js";
+export type { MaskedLMOptions } from "./masked-lm.js";

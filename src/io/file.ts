@@ -10,6 +10,7 @@ interface NodeFs {
   readFile(path: string): Promise<Uint8Array>;
   writeFile(path: string, data: Uint8Array): Promise<void>;
   rename(from: string, to: string): Promise<void>;
+  mkdir(path: string, options: { recursive: boolean }): Promise<unknown>;
 }
 
 const FS_MODULE = "node:fs/promises";
@@ -49,4 +50,10 @@ export async function saveSafetensorsFile(path: string, tensors: StateDict | Map
 /** loadSafetensors from a file (Node, Deno, Bun). */
 export async function loadSafetensorsFile(path: string, options?: LoadSafetensorsOptions): Promise<SafetensorsContents> {
   return loadSafetensors(await readFileBytes("loadSafetensorsFile", path), options);
+}
+
+/** Creates a directory and its parents when missing (mkdir -p). */
+export async function makeDirectory(fn: string, path: string): Promise<void> {
+  const fs = await nodeFs(fn);
+  await fs.mkdir(checkPath(fn, path), { recursive: true });
 }

@@ -11,3 +11,5 @@ export type { Seq2SeqConfig, Seq2SeqCell, Seq2SeqState, Seq2SeqMemory, BeamSearc
 export type { DecodeOptions } from "./token-ids.js";
 export { TransformerTranslator } from "./translator.js";
 export type { TransformerTranslatorConfig } from "./translator.js";
+export { EncoderModel, EncoderForSequenceClassification, EncoderForMaskedLM, loadEncoder, resolveEncoderConfig, encoderConfigToJson, encoderConfigFromJson } from "./encoder.js";
+export type { EncoderConfig, ResolvedEncoderConfig, EncoderInput, EncoderInputLike, EncoderOptions, EncoderConfigJson } from "./encoder.js";
