@@ -54,7 +54,7 @@ async function findGpu(): Promise<{ gpu: GPU; source: string } | string> {
  * An adapter and a device with the adapter's largest buffer limits, or the reason there is none.
  * Never throws for a missing GPU: the caller keeps running on the CPU.
  */
-export async function requestGpuDevice(powerPreference?: GPUPowerPreference): Promise<GpuRequest | string> {
+export async function requestGpuDevice(powerPreference?: "low-power" | "high-performance"): Promise<GpuRequest | string> {
   const found = await findGpu();
   if (typeof found === "string") return found;
   let adapter: GPUAdapter | null;

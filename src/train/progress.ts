@@ -12,6 +12,10 @@ export interface ProgressState {
   loss: number | null;
   /** Seconds since the epoch started. */
   elapsed: number;
+  /** Replaces "Epoch e/E" at the start of the line (the CLI's "encode", "episodes"). */
+  label?: string;
+  /** What the rate counts ("steps" by default). */
+  unit?: string;
 }
 
 /** 0:07, 1:05, 1:02:03; "?" when unknown. */
@@ -31,10 +35,10 @@ export function formatLoss(v: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(3) : v.toFixed(4);
 }
 
-function formatRate(stepsPerSecond: number): string {
-  if (!Number.isFinite(stepsPerSecond) || stepsPerSecond <= 0) return "? steps/s";
-  if (stepsPerSecond < 1) return `${(1 / stepsPerSecond).toFixed(2)} s/step`;
-  return `${stepsPerSecond >= 100 ? stepsPerSecond.toFixed(0) : stepsPerSecond >= 10 ? stepsPerSecond.toFixed(1) : stepsPerSecond.toFixed(2)} steps/s`;
+function formatRate(stepsPerSecond: number, unit = "steps"): string {
+  if (!Number.isFinite(stepsPerSecond) || stepsPerSecond <= 0) return `? ${unit}/s`;
+  if (stepsPerSecond < 1) return `${(1 / stepsPerSecond).toFixed(2)} s/${unit.replace(/s$/, "")}`;
+  return `${stepsPerSecond >= 100 ? stepsPerSecond.toFixed(0) : stepsPerSecond >= 10 ? stepsPerSecond.toFixed(1) : stepsPerSecond.toFixed(2)} ${unit}/s`;
 }
 
 function bar(done: number, total: number, width: number): string {
@@ -49,10 +53,10 @@ function bar(done: number, total: number, width: number): string {
  */
 export function formatProgress(s: ProgressState, columns = 100): string {
   const rate = s.elapsed > 0 ? s.batch / s.elapsed : NaN;
-  const head = `Epoch ${s.epoch}/${s.epochs} ${s.batch}/${s.batches ?? "?"}`;
+  const head = `${s.label ?? `Epoch ${s.epoch}/${s.epochs}`} ${s.batch}/${s.batches ?? "?"}`;
   const tail: string[] = [];
   if (s.loss !== null) tail.push(`loss ${formatLoss(s.loss)}`);
-  if (s.batch > 0) tail.push(formatRate(rate));
+  if (s.batch > 0) tail.push(formatRate(rate, s.unit));
   if (s.batches !== null && s.batch > 0) tail.push(`ETA ${formatDuration((s.batches - s.batch) / rate)}`);
   const rest = tail.join("  ");
   const room = columns - head.length - rest.length - 4;
