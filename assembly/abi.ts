@@ -101,3 +101,40 @@ export namespace Rnn {
   export const forwardJob: i32 = 32; // one forward time step
   export const backwardJob: i32 = 33; // one backward time step
 }
+
+// The vocabulary's token-bytes index (bpe-merge.ts bytesSlot; src/tokenizers/merge-table.ts
+// TokenBytesIndex): i32 fields at these byte offsets, pointers into WASM memory.
+export namespace BytesIndex {
+  export const hash: i32 = 0; // 16-byte slots: first 8 bytes, id, token index << 8 | min(len, 255)
+  export const mask: i32 = 4;
+  export const bytes: i32 = 8; // every token's bytes back to back, 8 bytes of slack at the end
+  export const offsets: i32 = 12; // i32 per token + 1: token t is bytes[offsets[t] .. offsets[t + 1])
+  export const size: i32 = 16;
+}
+
+// The piece cache of whole-text encoding (pretokenize.ts; src/tokenizers/cl100k-encoder.ts).
+export namespace PieceCache {
+  export const slots: i32 = 0; // 16-byte slots: first 8 bytes, arena offset, id count << 8 | len
+  export const mask: i32 = 4;
+  export const arena: i32 = 8; // each piece's bytes (padded to 4) then its ids
+  export const arenaCap: i32 = 12;
+  export const arenaUsed: i32 = 16;
+  export const count: i32 = 20;
+  export const size: i32 = 32;
+}
+
+// Whole-text encoding's resumable state (pretokenize.ts bpeEncodeCl100k): where it stopped, the
+// ids written to `out` since the caller last drained it, and the length of a piece it left to the
+// caller. The kernel returns one of EncodeStatus.
+export namespace EncodeState {
+  export const pos: i32 = 0; // byte offset in the text of the next piece
+  export const count: i32 = 4; // ids in out
+  export const pieceLen: i32 = 8; // with EncodeStatus.longPiece: bytes of the piece at pos
+  export const size: i32 = 16;
+}
+
+export namespace EncodeStatus {
+  export const done: i32 = 0;
+  export const longPiece: i32 = 1; // the piece at pos is longer than the scratch: the caller merges it
+  export const outFull: i32 = 2; // out has no room for the next piece: the caller drains it
+}

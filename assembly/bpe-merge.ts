@@ -16,7 +16,8 @@ export function bpeTableClear(table: usize, capacity: i32): void {
   for (let i = 0; i < capacity; i++) store<i32>(table + (<usize>i << 4), EMPTY);
 }
 
-// Inserts (left, right) → (rank, merged) unless the pair is present (the first, lowest rank wins).
+// Inserts (left, right) → (rank, merged) unless the pair is present: the first insertion wins, so a
+// caller with repeated pairs inserts the one whose rank should count first.
 // Returns 1 if inserted, 0 if it was present.
 export function bpeTableInsert(table: usize, mask: i32, left: i32, right: i32, rank: i32, merged: i32): i32 {
   let i = <i32>(mixPair(left, right) & <u32>mask);
@@ -137,8 +138,24 @@ export function bpeTableFromTokens(table: usize, mask: i32, byteHash: usize, has
 }
 
 // ---- encoding one piece ----
+// Rank-based merging keeps the live symbols in a doubly linked list and the candidate pairs in a
+// binary min-heap of u64 keys (rank << 32 | left position): lowest rank first, then leftmost. Heap
+// entries go stale when a neighbour merges; they are skipped when popped. The heap has room for
+// n + n/2 + 16 entries: at most n − 1 entries are valid at any time (one per adjacent pair), and
+// each merge adds at most one entry net, so when the heap is full a compaction (drop the stale
+// entries, rebuild in O(n)) frees ≥ n/2 + 16 slots — at most three compactions per piece, O(n).
+// Scratch: 24 bytes per symbol with the ids, whatever the piece.
 
-// Min-heap of u64 keys (rank << 32 | position): lowest rank first, then leftmost.
+@inline function heapCapacity(n: i32): i32 {
+  return n + (n >> 1) + 16;
+}
+
+// Bytes of scratch bpeMerge needs for n symbols (links, then the 8-byte-aligned heap). f64: the
+// caller checks it against the memory it can have before allocating.
+export function bpeMergeScratchBytes(n: i32): f64 {
+  return 8.0 * <f64>n + 8.0 + 8.0 * <f64>heapCapacity(n);
+}
+
 @inline function heapPush(heap: usize, size: i32, key: u64): i32 {
   let i = size;
   while (i > 0) {
@@ -152,33 +169,60 @@ export function bpeTableFromTokens(table: usize, mask: i32, byteHash: usize, has
   return size + 1;
 }
 
-@inline function heapPopMin(heap: usize, size: i32): i32 {
-  const n = size - 1;
-  const last = load<u64>(heap + (<usize>n << 3));
-  let i = 0;
+// Sifts `key` down from slot i of a heap of `size` entries.
+@inline function heapSiftDown(heap: usize, size: i32, i: i32, key: u64): void {
   while (true) {
     let c = 2 * i + 1;
-    if (c >= n) break;
+    if (c >= size) break;
     let ck = load<u64>(heap + (<usize>c << 3));
-    if (c + 1 < n) {
+    if (c + 1 < size) {
       const rk = load<u64>(heap + (<usize>(c + 1) << 3));
       if (rk < ck) { c++; ck = rk; }
     }
-    if (last <= ck) break;
+    if (key <= ck) break;
     store<u64>(heap + (<usize>i << 3), ck);
     i = c;
   }
-  if (n > 0) store<u64>(heap + (<usize>i << 3), last);
+  store<u64>(heap + (<usize>i << 3), key);
+}
+
+@inline function heapPopMin(heap: usize, size: i32): i32 {
+  const n = size - 1;
+  if (n > 0) heapSiftDown(heap, n, 0, load<u64>(heap + (<usize>n << 3)));
   return n;
 }
 
+// Entry for the pair at `pos` of the current list, or 0 when the pair has no merge. key: the
+// entry's heap key, whose rank must still be the pair's (else the entry is stale).
+@inline function livePair(table: usize, mask: i32, ids: usize, next: usize, pos: i32, key: u64): usize {
+  const nx = load<i32>(next + (<usize>pos << 2));
+  if (nx < 0) return 0; // merged away (-2) or the list's end (-1)
+  const e = tableFind(table, mask, load<i32>(ids + (<usize>pos << 2)), load<i32>(ids + (<usize>nx << 2)));
+  return e != 0 && <u64>load<u32>(e, 8) == (key >> 32) ? e : 0;
+}
+
+// Drops the stale entries and rebuilds the heap (Floyd); returns the new size.
+function heapCompact(heap: usize, size: i32, table: usize, mask: i32, ids: usize, next: usize): i32 {
+  let k = 0;
+  for (let j = 0; j < size; j++) {
+    const key = load<u64>(heap + (<usize>j << 3));
+    if (livePair(table, mask, ids, next, <i32>(key & 0xFFFFFFFF), key) != 0) {
+      store<u64>(heap + (<usize>k << 3), key);
+      k++;
+    }
+  }
+  for (let i = (k >> 1) - 1; i >= 0; i--) heapSiftDown(heap, k, i, load<u64>(heap + (<usize>i << 3)));
+  return k;
+}
+
 // ids: [n] i32 initial symbol ids, rewritten in place with the merged ids; returns their count.
-// scratch: 8·n bytes (prev/next links) + 24·n bytes (heap; at most 3n entries live), 8-byte aligned.
+// scratch: bpeMergeScratchBytes(n) bytes.
 export function bpeMerge(table: usize, mask: i32, ids: usize, n: i32, scratch: usize): i32 {
   if (n < 2) return n;
   const next = scratch;
   const prev = scratch + (<usize>n << 2);
   const heap = (scratch + (<usize>n << 3) + 7) & ~(<usize>7);
+  const cap = heapCapacity(n);
   let size = 0;
   for (let i = 0; i < n; i++) {
     store<i32>(next + (<usize>i << 2), i + 1 < n ? i + 1 : -1);
@@ -192,16 +236,16 @@ export function bpeMerge(table: usize, mask: i32, ids: usize, n: i32, scratch: u
     const key = load<u64>(heap);
     size = heapPopMin(heap, size);
     const pos = <i32>(key & 0xFFFFFFFF);
+    const e = livePair(table, mask, ids, next, pos, key);
+    if (e == 0) continue;
     const nx = load<i32>(next + (<usize>pos << 2));
-    // Stale entries: a merged-away node (next = -2), a list end, or a pair that changed since.
-    if (nx < 0) continue;
-    const e = tableFind(table, mask, load<i32>(ids + (<usize>pos << 2)), load<i32>(ids + (<usize>nx << 2)));
-    if (e == 0 || <u64>load<u32>(e, 8) != (key >> 32)) continue;
     store<i32>(ids + (<usize>pos << 2), load<i32>(e, 12));
     const nn = load<i32>(next + (<usize>nx << 2));
     store<i32>(next + (<usize>pos << 2), nn);
     store<i32>(next + (<usize>nx << 2), -2);
     if (nn >= 0) store<i32>(prev + (<usize>nn << 2), pos);
+    // Room for the two pushes below (each merge adds at most one entry net).
+    if (size + 2 > cap) size = heapCompact(heap, size, table, mask, ids, next);
     const pv = load<i32>(prev + (<usize>pos << 2));
     const id = load<i32>(ids + (<usize>pos << 2));
     if (pv >= 0) {
@@ -217,6 +261,25 @@ export function bpeMerge(table: usize, mask: i32, ids: usize, n: i32, scratch: u
   for (let i = 0; i >= 0; i = load<i32>(next + (<usize>i << 2))) {
     store<i32>(ids + (<usize>k << 2), load<i32>(ids + (<usize>i << 2)));
     k++;
+  }
+  return k;
+}
+
+// The bytes p[0, n) as symbols (byteToId: [256] i32, -1 for a byte without a token) merged into
+// ids[0, k); returns k. Bytes without a token are dropped after merging, as Hugging Face's BPE does
+// without an unk token. ids: [n] i32; scratch: bpeMergeScratchBytes(n) bytes.
+export function bpeMergeBytes(table: usize, mask: i32, p: usize, n: i32, byteToId: usize, ids: usize, scratch: usize): i32 {
+  for (let j = 0; j < n; j++) {
+    store<i32>(ids + (<usize>j << 2), load<i32>(byteToId + (<usize>load<u8>(p + <usize>j) << 2)));
+  }
+  const m = bpeMerge(table, mask, ids, n, scratch);
+  let k = 0;
+  for (let j = 0; j < m; j++) {
+    const id = load<i32>(ids + (<usize>j << 2));
+    if (id >= 0) {
+      store<i32>(ids + (<usize>k << 2), id);
+      k++;
+    }
   }
   return k;
 }

@@ -1,12 +1,13 @@
 // Pre-tokenization and whole-text BPE encoding over UTF-8 in linear memory: the cl100k_base split
 // pattern (src/tokenizers/pre-tokenizers.ts PATTERNS.cl100k) written out as a scanner, each piece
-// looked up whole in the vocabulary (tiktoken) and otherwise merged (bpe.ts). In JS the regex's
+// looked up whole in the vocabulary (tiktoken) and otherwise merged (bpe-merge.ts). In JS the regex's
 // match objects and the per-piece strings were most of the encode time.
 //
 // Character classes come from a table of one byte per code point that the caller fills from the
 // regex's own `\p{L}`, `\p{N}`, `\s` (so the two cannot disagree): 0 = not yet classified.
 
-import { bpeMerge, bpeBytesLookup } from "./bpe-merge";
+import { BytesIndex, EncodeState, EncodeStatus, PieceCache } from "./abi";
+import { bpeBytesLookup, bpeMergeBytes } from "./bpe-merge";
 import { bytesEqual, hashBytes, prefix8 } from "./bytekeys";
 
 const LETTER: i32 = 1;
@@ -107,26 +108,27 @@ export function cl100kPieceEnd(text: usize, i: i32, n: i32, classes: usize): i32
 }
 
 // ---- piece cache: the ids of pieces that went through merging, so a word merges once ----
-// cache: i32 {slots, mask, arena, arenaCap, arenaUsed, count}. A slot is 16 bytes {first 8 bytes,
-// arena offset, id count << 8 | len} (-1: empty), the length in the low byte as in bpe.ts's slots; the arena holds each piece's bytes (padded to 4)
-// then its ids, with 8 bytes of slack at the end. Full (half the slots, or the arena) → cleared.
+// cache: the PieceCache record (abi.ts). A slot is 16 bytes {first 8 bytes, arena offset, id count
+// << 8 | len} (-1: empty), the length in the low byte as in bpe-merge.ts's slots; the arena holds
+// each piece's bytes (padded to 4) then its ids, with 8 bytes of slack at the end. Full (half the
+// slots, or the arena) → cleared.
 
 const CACHE_MAX_PIECE: i32 = 255;
 
 export function bpePieceCacheClear(cache: usize): void {
-  const slots = load<usize>(cache);
-  const mask = load<i32>(cache, 4);
+  const slots = <usize>load<i32>(cache + PieceCache.slots);
+  const mask = load<i32>(cache + PieceCache.mask);
   for (let i = 0; i <= mask; i++) store<i32>(slots + (<usize>i << 4), -1, 12);
-  store<i32>(cache, 0, 16);
-  store<i32>(cache, 0, 20);
+  store<i32>(cache + PieceCache.arenaUsed, 0);
+  store<i32>(cache + PieceCache.count, 0);
 }
 
 // Appends the cached ids of p[0, n) at out and returns their count, or -1 when not cached.
 @inline function cacheGet(cache: usize, p: usize, n: i32, out: usize): i32 {
   if (n > CACHE_MAX_PIECE) return -1;
-  const slots = load<usize>(cache);
-  const mask = load<i32>(cache, 4);
-  const arena = load<usize>(cache, 8);
+  const slots = <usize>load<i32>(cache + PieceCache.slots);
+  const mask = load<i32>(cache + PieceCache.mask);
+  const arena = <usize>load<i32>(cache + PieceCache.arena);
   const first = prefix8(p, n);
   let i = <i32>(hashBytes(p, n, first) & <u32>mask);
   while (true) {
@@ -149,12 +151,13 @@ export function bpePieceCacheClear(cache: usize): void {
 // Caches ids[0, count) for p[0, n) (not present).
 function cachePut(cache: usize, p: usize, n: i32, ids: usize, count: i32): void {
   if (n > CACHE_MAX_PIECE) return;
-  const mask = load<i32>(cache, 4);
+  const mask = load<i32>(cache + PieceCache.mask);
   const need = ((n + 3) & ~3) + (count << 2);
-  if ((load<i32>(cache, 20) + 1) * 2 > mask || load<i32>(cache, 16) + need > load<i32>(cache, 12)) bpePieceCacheClear(cache);
-  const slots = load<usize>(cache);
-  const arena = load<usize>(cache, 8);
-  const used = load<i32>(cache, 16);
+  if ((load<i32>(cache + PieceCache.count) + 1) * 2 > mask
+    || load<i32>(cache + PieceCache.arenaUsed) + need > load<i32>(cache + PieceCache.arenaCap)) bpePieceCacheClear(cache);
+  const slots = <usize>load<i32>(cache + PieceCache.slots);
+  const arena = <usize>load<i32>(cache + PieceCache.arena);
+  const used = load<i32>(cache + PieceCache.arenaUsed);
   const first = prefix8(p, n);
   let i = <i32>(hashBytes(p, n, first) & <u32>mask);
   while (load<i32>(slots + (<usize>i << 4), 12) != -1) i = (i + 1) & mask;
@@ -165,29 +168,42 @@ function cachePut(cache: usize, p: usize, n: i32, ids: usize, count: i32): void 
   const data = arena + <usize>used;
   memory.copy(data, p, <usize>n);
   memory.copy(data + <usize>((n + 3) & ~3), ids, <usize>count << 2);
-  store<i32>(cache, used + need, 16);
-  store<i32>(cache, load<i32>(cache, 20) + 1, 20);
+  store<i32>(cache + PieceCache.arenaUsed, used + need);
+  store<i32>(cache + PieceCache.count, load<i32>(cache + PieceCache.count) + 1);
 }
 
-// Encodes UTF-8 text[pos, n) (cl100k pieces) into out[k..], resuming where a previous call stopped.
-// state: i32 [pos, k, longest] in and out. byteToId: [256] i32 (-1: no token, dropped like the JS
-// path). index: 0, or i32 {hash, mask, bytes, offsets} of the vocabulary's token bytes (bpe.ts) for
-// the whole-piece lookup. cache: the piece cache above. text has 8 bytes of slack past n. scratch
-// holds `cap` symbol ids then bpeMerge's 32·cap bytes (cap even).
-// Returns 0 when done, or 1 when a piece has more than cap bytes: state[2] is its length, and the
-// caller grows the scratch and calls again.
+// Encodes UTF-8 text[pos, n) (cl100k pieces) into out, resuming where a previous call stopped.
+// state: the EncodeState record, in and out. byteToId: [256] i32 (-1: no token, dropped). index: 0,
+// or the BytesIndex record of the vocabulary's token bytes (bpe-merge.ts) for the whole-piece
+// lookup. cache: the piece cache above. text has 8 bytes of slack past n. out: room for outCap ids.
+// scratch: `cap` symbol ids then bpeMergeScratchBytes(cap) bytes, cap ≤ outCap.
+// Returns an EncodeStatus: done; outFull (the next piece might not fit in out: the caller takes
+// the ids and sets state.count to 0); longPiece (the piece at state.pos has state.pieceLen > cap
+// bytes: the caller merges it with scratch of its own and moves state.pos past it). Either way the
+// caller calls again. Memory stays bounded by cap and outCap, however long the text or a piece.
 export function bpeEncodeCl100k(text: usize, n: i32, classes: usize, byteToId: usize, table: usize, mask: i32,
-                                index: usize, cache: usize, out: usize, scratch: usize, cap: i32, state: usize): i32 {
-  let i = load<i32>(state);
-  let k = load<i32>(state, 4);
+                                index: usize, cache: usize, out: usize, outCap: i32, scratch: usize, cap: i32, state: usize): i32 {
+  let i = load<i32>(state + EncodeState.pos);
+  let k = load<i32>(state + EncodeState.count);
   const ids = scratch;
   const mergeScratch = scratch + (<usize>cap << 2);
+  let status = EncodeStatus.done;
   while (i < n) {
     const e = cl100kPieceEnd(text, i, n, classes);
     const len = e - i;
     const p = text + <usize>i;
+    if (len > cap) {
+      store<i32>(state + EncodeState.pieceLen, len);
+      status = EncodeStatus.longPiece;
+      break;
+    }
+    if (k + len > outCap) { // a piece of len bytes has at most len ids
+      status = EncodeStatus.outFull;
+      break;
+    }
     if (index != 0) {
-      const id = bpeBytesLookup(load<usize>(index), load<i32>(index, 4), load<usize>(index, 8), load<usize>(index, 12), p, len);
+      const id = bpeBytesLookup(<usize>load<i32>(index + BytesIndex.hash), load<i32>(index + BytesIndex.mask),
+        <usize>load<i32>(index + BytesIndex.bytes), <usize>load<i32>(index + BytesIndex.offsets), p, len);
       if (id >= 0) {
         store<i32>(out + (<usize>k << 2), id);
         k++;
@@ -201,30 +217,15 @@ export function bpeEncodeCl100k(text: usize, n: i32, classes: usize, byteToId: u
       i = e;
       continue;
     }
-    if (len > cap) {
-      store<i32>(state, i);
-      store<i32>(state, k, 4);
-      store<i32>(state, len, 8);
-      return 1;
-    }
-    for (let j = 0; j < len; j++) {
-      store<i32>(ids + (<usize>j << 2), load<i32>(byteToId + (<usize>load<u8>(p + <usize>j) << 2)));
-    }
-    const m = bpeMerge(table, mask, ids, len, mergeScratch);
-    const k0 = k;
-    for (let j = 0; j < m; j++) {
-      const id = load<i32>(ids + (<usize>j << 2));
-      if (id >= 0) {
-        store<i32>(out + (<usize>k << 2), id);
-        k++;
-      }
-    }
-    cachePut(cache, p, len, out + (<usize>k0 << 2), k - k0);
+    const m = bpeMergeBytes(table, mask, p, len, byteToId, ids, mergeScratch);
+    memory.copy(out + (<usize>k << 2), ids, <usize>m << 2);
+    cachePut(cache, p, len, ids, m);
+    k += m;
     i = e;
   }
-  store<i32>(state, i);
-  store<i32>(state, k, 4);
-  return 0;
+  store<i32>(state + EncodeState.pos, i);
+  store<i32>(state + EncodeState.count, k);
+  return status;
 }
 
 // Code points of UTF-8 text[0, n) whose class is still 0, each once (marked 255 until the caller

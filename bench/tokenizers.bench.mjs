@@ -1,6 +1,7 @@
 // Tokenizer benchmarks: cl100k_base encode throughput (MB/s of UTF-8 input, the whole text in one
 // call, same process, same text) — tessera vs tiktoken (wasm), js-tiktoken, gpt-tokenizer — every
-// one checked to give the same token count; batch encode with padding; BPE training time.
+// one checked to give the same token count; one long piece without spaces (the peers merge it in
+// quadratic time); batch encode with padding; BPE training time.
 // Text: the KJV from Debian's bible-kjv (`bible 'gen1:1-rev22:21'`); without it, the shipped
 // Genesis 1-3 repeated to ~4 MB (said in the output).
 import { execFileSync } from "node:child_process";
@@ -55,6 +56,28 @@ console.log(`# ${expected} tokens`);
 const peers = ["gpt-tokenizer", "tiktoken (wasm)", "js-tiktoken"];
 const best = peers.reduce((a, b) => (mbps[a] > mbps[b] ? a : b));
 reportRatio("tokenizers", "cl100k encode", "tessera", mbps.tessera, mbps[best], best);
+
+// One piece: 64 KB of seeded random letters, no spaces, a fresh one per call (gpt-tokenizer caches
+// pieces); the best of two calls. js-tiktoken is left out (minutes).
+let seed = 1;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const freshPiece = () => {
+  let p = "";
+  for (let i = 0; i < 65536; i++) p += String.fromCharCode(97 + Math.floor(rand() * 26));
+  return p;
+};
+for (const [name, fn] of [["tessera", (p) => ours.encode(p).length], ["tiktoken (wasm)", (p) => wasmTik.encode(p).length],
+  ["gpt-tokenizer", (p) => gptEncode(p).length]]) {
+  let best = Infinity;
+  for (let k = 0; k < 2; k++) {
+    const p = freshPiece();
+    const t0 = performance.now();
+    const n = fn(p);
+    best = Math.min(best, performance.now() - t0);
+    if (n !== ours.encode(p).length) console.log(`# ${name}: a different token count on the single piece`);
+  }
+  report("tokenizers", "one 64 KB piece", name, best, "ms");
+}
 
 // Batch: 1000 verses, padded to the longest, with attention masks.
 const verses = text.split("\n").filter((l) => l.trim()).slice(0, 1000);

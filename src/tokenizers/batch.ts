@@ -2,7 +2,8 @@
 // ("longest_first" takes tokens from the longer sequence one at a time), wrapped by a template such
 // as "[CLS] $A [SEP]" / "[CLS] $A [SEP] $B:1 [SEP]:1" (TemplateProcessing; the :1 is the token
 // type id), then padded to the longest row or to maxLength, with attention masks (1 = token,
-// 0 = padding), token type ids and offsets.
+// 0 = padding), token type ids and offsets. A padded batch holds at most MAX_PADDED_TOKENS tokens:
+// the arrays are checked before they are made (a V8 heap overflow would end the process).
 
 import { fail, checkInt, TesseraError } from "../errors.js";
 import type { SpecialOptions } from "./special-tokens.js";
@@ -57,10 +58,14 @@ export interface BatchEncoding {
   offsetMapping?: [number, number][][];
 }
 
+/** Rows × padded length of one batch: 2^24 tokens (the ids, mask and type arrays ≈ 400 MB). */
+export const MAX_PADDED_TOKENS = 1 << 24;
+
 /** What a tokenizer offers to batch encoding. */
 export interface BatchSource {
   encodeWithOffsets(text: string, options?: SpecialOptions & { returnOffsets?: boolean }): { ids: number[]; offsets?: [number, number][] };
   tokenToId(token: string): number | undefined;
+  idToToken(id: number): string | undefined;
   template?: Template | null;
   padToken?: string | null;
 }
@@ -99,9 +104,15 @@ export function encodeBatch(tok: BatchSource, inputs: TextInput[], options: Batc
   if (truncation !== false && truncation !== "longest_first" && truncation !== "only_first" && truncation !== "only_second") {
     fail("E_VALUE", "options.truncation", '"longest_first", "only_first", "only_second", true or false', options.truncation);
   }
-  const maxLength = options.maxLength === undefined ? undefined : checkInt("options.maxLength", options.maxLength, 1);
+  const maxLength = options.maxLength === undefined ? undefined
+    : checkInt("options.maxLength", options.maxLength, 1, padding === "max_length" ? MAX_PADDED_TOKENS : Infinity);
   if ((truncation !== false || padding === "max_length") && maxLength === undefined) {
     fail("E_VALUE", "options.maxLength", `a positive integer when ${padding === "max_length" ? 'padding is "max_length"' : "truncation is on"}`, undefined);
+  }
+  let padId = options.padId;
+  if (padId !== undefined) {
+    checkInt("options.padId", padId, 0);
+    if (tok.idToToken(padId) === undefined) fail("E_TOKEN", "options.padId", "a token id of this vocabulary", padId);
   }
   const template = options.addSpecialTokens === false ? null : tok.template ?? null;
   const wantOffsets = options.returnOffsets ?? false;
@@ -152,7 +163,9 @@ export function encodeBatch(tok: BatchSource, inputs: TextInput[], options: Batc
   if (padding === "longest") target = rows.reduce((m, r) => Math.max(m, r.ids.length), 0);
   if (padding === "max_length") target = maxLength!;
   if (padding !== false && rows.some((r) => r.ids.length < target)) {
-    let padId = options.padId;
+    if (rows.length * target > MAX_PADDED_TOKENS) {
+      throw new TesseraError("E_RANGE", `options.padding: expected a padded batch of at most ${MAX_PADDED_TOKENS} tokens, received ${rows.length} rows of ${target}`);
+    }
     if (padId === undefined && tok.padToken) padId = tok.tokenToId(tok.padToken);
     if (padId === undefined) fail("E_VALUE", "options.padId", "a pad token id (the tokenizer has no padToken)", undefined);
     const left = options.paddingSide === "left";

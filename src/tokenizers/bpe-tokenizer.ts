@@ -1,17 +1,20 @@
 // BPETokenizer: byte-level (GPT-2 / tiktoken) or character-level BPE encoding and decoding.
-// encode = special-token split → normalization → pre-tokenization (regex pieces) → per piece: the
-// cache, else (tiktoken mode) the whole piece as one token, else rank-based merging in WASM over the
-// piece's byte (or character) symbols. Token ids and outputs match tiktoken / Hugging Face tokenizers
-// on the same vocabulary; training lives in bpe-train.ts, file formats in tiktoken-format.ts and
-// tokenizer-json.ts, batches in batch.ts.
+// encode = special-token split → normalization of the text between them → pre-tokenization (the
+// PreTokenizer's steps) → per piece: the cache, else (tiktoken mode) the whole piece as one token,
+// else rank-based merging in WASM over the piece's byte (or character) symbols. Token ids and
+// outputs match tiktoken / Hugging Face tokenizers on the same vocabulary; training lives in
+// bpe-train.ts, file formats in tiktoken-format.ts and tokenizer-json(-save).ts, batches in batch.ts.
 
-import { fail, TesseraError, checkInt } from "../errors.js";
+import { fail, TesseraError } from "../errors.js";
 import { heapI32 } from "../runtime/wasm.js";
-import { bytesToByteLevel, byteLevelToBytes, checkText, utf8Decode, utf8DecodeStrict, utf8Encode, utf8MapInto, utf8UnitLength } from "./byte-level.js";
-import { MergeTable, TokenBytesIndex } from "./merge-table.js";
+import { bytesToByteLevel, checkText, utf8Decode, utf8DecodeStrict, utf8Encode, utf8Length, utf8MapInto } from "./byte-level.js";
+import { MergeTable, SMALL_PIECE, TokenBytesIndex } from "./merge-table.js";
 import { Cl100kEncoder } from "./cl100k-encoder.js";
-import { compilePattern, forEachPiece, normalize, PATTERNS, type NormalizeOptions, type PatternSpec } from "./pre-tokenizers.js";
-import { SpecialTokens, type SpecialOptions } from "./special-tokens.js";
+import { compilePattern, matchesOnly, normalize, PATTERNS, PreTokenizer, type NormalizeOptions, type PatternSpec, type PreTokenizerStep } from "./pre-tokenizers.js";
+import { codePointUnits } from "./split.js";
+import { TokenTable } from "./vocab.js";
+import { pieceOffsets } from "./token-offsets.js";
+import { SpecialTokens, type AddedTokenOptions, type SpecialOptions } from "./special-tokens.js";
 import { encodeBatch, type BatchEncoding, type BatchOptions, type Template, type TextInput } from "./batch.js";
 import type { TrainOptions } from "./bpe-train.js";
 import { trainBPE } from "./bpe-train.js";
@@ -28,15 +31,20 @@ export interface Encoding {
 
 /** Everything a BPETokenizer is made of; the loaders and the trainer fill it. */
 export interface BPEConfig {
-  /** id → token bytes (UTF-8 for character-level tokens); holes allowed. */
-  tokens: (Uint8Array | undefined)[];
+  /** id → token bytes (UTF-8 for character-level tokens): an array (holes allowed), a Map for sparse ids, or a TokenTable. */
+  tokens: readonly (Uint8Array | undefined)[] | ReadonlyMap<number, Uint8Array> | TokenTable;
   /** (left, right, merged) id triples in rank order (Hugging Face merges); or null with `tiktokenRanks`. */
   merges: Int32Array | null;
   /** tiktoken mode: merge pairs derived from the token bytes, ranks = ids, whole-piece lookup first. */
   tiktokenRanks?: boolean;
   byteLevel: boolean;
+  /** Split pattern: pieces are its matches, text no match covers is dropped (tiktoken; the named patterns match every character). */
   pattern: PatternSpec;
+  /** Hugging Face pre-tokenizer steps (Split rules, prefix spaces) in order; when given, `pattern` and `addPrefixSpace` only describe. */
+  preTokenizer?: PreTokenizerStep[];
   specialTokens?: Map<string, number>;
+  /** Hugging Face added-token flags of special tokens (lstrip, rstrip, singleWord). */
+  addedTokenOptions?: ReadonlyMap<string, AddedTokenOptions>;
   /** Default for `allowedSpecial`: "none" like tiktoken, "all" like Hugging Face. */
   defaultAllowedSpecial?: "all" | "none";
   /** Look the whole piece up in the vocabulary before merging (tiktoken; HF `ignore_merges`). */
@@ -55,6 +63,7 @@ const CACHE_PIECE_MAX = 48;
 export class BPETokenizer {
   readonly byteLevel: boolean;
   readonly pattern: PatternSpec;
+  readonly preTokenizer: PreTokenizer;
   readonly specialTokens: SpecialTokens;
   readonly defaultAllowedSpecial: "all" | "none";
   readonly addPrefixSpace: boolean;
@@ -68,86 +77,93 @@ export class BPETokenizer {
   template: Template | null = null;
   /** Token used to pad batches. */
   padToken: string | null = null;
-  private readonly tokens: (Uint8Array | undefined)[];
+  private readonly vocab: TokenTable;
   private readonly table: MergeTable;
-  private readonly re: RegExp | null;
+  /** Pre-tokenization as [prefix space?, one split whose pieces are its matches]: the inlined hot path; else null. */
+  private readonly fast: { prefix: boolean; re: RegExp } | null = null;
   private readonly byteToId = new Int32Array(256).fill(-1);
   private readonly charToId = new Map<string, number>();
   private readonly unkId: number;
-  private readonly wholeToken = new Map<string, number>();
+  /** Token text → id for the whole-piece lookup of the JS path (ignoreMerges), made on first use. */
+  private wholeToken: Map<string, number> | null = null;
   private readonly cache = new Map<string, number | number[]>();
   /** Whole-text encoding in WASM for byte-level cl100k tokenizers (cl100k-encoder.ts); else null. */
   private readonly wasmEncoder: Cl100kEncoder | null = null;
   private readonly index: TokenBytesIndex | null = null;
   private tokenStrings: string[] | null = null;
   private stringToId: Map<string, number> | null = null;
+  private disposed = false;
 
   constructor(cfg: BPEConfig) {
-    this.tokens = cfg.tokens;
+    const t = cfg.tokens;
+    this.vocab = t instanceof TokenTable ? t : t instanceof Map ? TokenTable.fromEntries(t) : TokenTable.fromArray(t as (Uint8Array | undefined)[]);
     this.byteLevel = cfg.byteLevel;
     this.pattern = cfg.pattern;
-    this.re = compilePattern(cfg.pattern);
-    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map());
-    this.defaultAllowedSpecial = cfg.defaultAllowedSpecial ?? "all";
     this.addPrefixSpace = cfg.addPrefixSpace ?? false;
+    this.preTokenizer = cfg.preTokenizer ? new PreTokenizer(cfg.preTokenizer) : PreTokenizer.fromPattern(compilePattern(cfg.pattern), this.addPrefixSpace);
+    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map(), cfg.addedTokenOptions);
+    this.defaultAllowedSpecial = cfg.defaultAllowedSpecial ?? "all";
     this.normalizeOptions = cfg.normalize ?? {};
     this.unkToken = cfg.unkToken;
     this.tiktokenRanks = cfg.tiktokenRanks ?? false;
     this.ignoreMerges = cfg.ignoreMerges ?? this.tiktokenRanks;
     this.merges = cfg.merges;
-    for (let id = 0; id < cfg.tokens.length; id++) {
-      const b = cfg.tokens[id];
-      if (b === undefined || this.specialTokens.byId.has(id)) continue;
+    const steps = this.preTokenizer.steps;
+    const prefix = steps[0]?.kind === "prefixSpace";
+    const split = steps[prefix ? 1 : 0];
+    if (steps.length === (prefix ? 2 : 1) && split.kind === "split" && matchesOnly(split.rule)) this.fast = { prefix, re: split.rule.re! };
+    const { ids, bytes } = this.vocab;
+    const ordinary: Uint8Array[] = [];
+    const ordinaryIds: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i], b = bytes[i];
+      if (this.specialTokens.byId.has(id)) continue;
+      ordinary.push(b);
+      ordinaryIds.push(id);
       if (this.byteLevel) {
         if (b.length === 1 && this.byteToId[b[0]] < 0) this.byteToId[b[0]] = id;
       } else {
         const s = utf8DecodeStrict(b);
         if (s !== undefined && [...s].length === 1 && !this.charToId.has(s)) this.charToId.set(s, id);
       }
-      if (this.ignoreMerges) {
-        const s = utf8DecodeStrict(b);
-        if (s !== undefined && !this.wholeToken.has(s)) this.wholeToken.set(s, id);
-      }
     }
     const unk = cfg.unkToken === undefined ? undefined : this.tokenToId(cfg.unkToken);
     if (cfg.unkToken !== undefined && unk === undefined) fail("E_FORMAT", "unkToken", "a token of the vocabulary", cfg.unkToken);
     this.unkId = unk ?? -1;
+    // Hugging Face's BPE gives a symbol missing from the vocabulary the unk token (else drops it).
+    if (this.byteLevel && this.unkId >= 0) for (let b = 0; b < 256; b++) if (this.byteToId[b] < 0) this.byteToId[b] = this.unkId;
     // Whole-text encoding in WASM suits byte-level tokenizers with the cl100k pattern; when they
     // look pieces up whole first, it needs the token-bytes index (tiktoken ranks build it anyway).
-    const wasmPath = this.byteLevel && this.re?.source === PATTERNS.cl100k;
+    const wasmPath = this.byteLevel && this.fast !== null && this.fast.re.source === PATTERNS.cl100k;
     let index: TokenBytesIndex | null = null;
     if (this.tiktokenRanks || (wasmPath && this.ignoreMerges)) {
-      const list: Uint8Array[] = [];
-      const ids: number[] = [];
-      cfg.tokens.forEach((b, id) => {
-        if (b !== undefined && !this.specialTokens.byId.has(id)) { list.push(b); ids.push(id); }
-      });
       try {
-        index = TokenBytesIndex.build(list, Int32Array.from(ids));
+        index = TokenBytesIndex.build(ordinary, Int32Array.from(ordinaryIds));
       } catch (e) {
         // Repeated token bytes: an error for tiktoken ranks; a hand-made HF vocabulary keeps the JS path.
-        if (this.tiktokenRanks || !(e instanceof TesseraError)) throw e;
+        if (this.tiktokenRanks || !(e instanceof TesseraError) || e.code !== "E_FORMAT") throw e;
       }
     }
-    if (this.tiktokenRanks) {
-      this.table = MergeTable.fromTokens(index!);
-    } else {
-      const m = cfg.merges ?? new Int32Array(0);
-      const quads = new Int32Array((m.length / 3) * 4);
-      for (let r = 0; r < m.length / 3; r++) {
-        quads[4 * r] = m[3 * r];
-        quads[4 * r + 1] = m[3 * r + 1];
-        quads[4 * r + 2] = r;
-        quads[4 * r + 3] = m[3 * r + 2];
+    let table: MergeTable | null = null;
+    try {
+      if (this.tiktokenRanks) {
+        table = MergeTable.fromTokens(index!);
+      } else {
+        table = MergeTable.fromMerges(cfg.merges ?? new Int32Array(0));
       }
-      this.table = MergeTable.fromMerges(quads);
-    }
-    if (wasmPath && (!this.ignoreMerges || index !== null)) {
-      this.wasmEncoder = new Cl100kEncoder(this.table, index, this.byteToId);
-      this.index = index;
-    } else {
+      if (wasmPath && (!this.ignoreMerges || index !== null)) {
+        this.wasmEncoder = new Cl100kEncoder(table, index, this.byteToId);
+        this.index = index;
+      } else {
+        index?.dispose();
+      }
+    } catch (e) {
+      // A constructor that throws leaves no WASM memory behind.
       index?.dispose();
+      table?.dispose();
+      throw e;
     }
+    this.table = table;
   }
 
   /** Trains a BPE tokenizer on texts (see bpe-train.ts for the options and the tie-break). */
@@ -157,7 +173,7 @@ export class BPETokenizer {
 
   /** Number of ids (largest id + 1), special tokens included. */
   get vocabSize(): number {
-    let n = this.tokens.length;
+    let n = this.vocab.maxId + 1;
     for (const id of this.specialTokens.byId.keys()) n = Math.max(n, id + 1);
     return n;
   }
@@ -166,18 +182,18 @@ export class BPETokenizer {
   tokenBytes(id: number): Uint8Array | undefined {
     const sp = this.specialTokens.byId.get(id);
     if (sp !== undefined) return utf8Encode(sp);
-    return this.tokens[id];
+    return this.vocab.get(id);
   }
 
   /** Token as vocabulary string: GPT-2 byte-level characters when byte-level ("Ġthe"). */
   idToToken(id: number): string | undefined {
     const sp = this.specialTokens.byId.get(id);
     if (sp !== undefined) return sp;
-    if (this.tokenStrings === null) {
-      this.tokenStrings = this.tokens.map((b) => (b === undefined ? "" : this.byteLevel ? bytesToByteLevel(b) : utf8Decode(b)));
-    }
-    const b = this.tokens[id];
-    return b === undefined ? undefined : this.tokenStrings[id];
+    const slot = this.vocab.slot(id);
+    if (slot < 0) return undefined;
+    const strings = (this.tokenStrings ??= new Array<string>(this.vocab.size));
+    const b = this.vocab.bytes[slot];
+    return (strings[slot] ??= this.byteLevel ? bytesToByteLevel(b) : utf8Decode(b));
   }
 
   tokenToId(token: string): number | undefined {
@@ -185,9 +201,10 @@ export class BPETokenizer {
     if (sp !== undefined) return sp;
     if (this.stringToId === null) {
       const m = new Map<string, number>();
-      for (let id = 0; id < this.tokens.length; id++) {
-        const s = this.tokens[id] === undefined ? undefined : this.idToToken(id);
-        if (s !== undefined && !m.has(s)) m.set(s, id);
+      const ids = this.vocab.ids;
+      for (let i = 0; i < ids.length; i++) {
+        const s = this.idToToken(ids[i])!;
+        if (!m.has(s)) m.set(s, ids[i]);
       }
       this.stringToId = m;
     }
@@ -213,19 +230,38 @@ export class BPETokenizer {
     return this.encodeWithOffsets(checkText("text", text), options).ids;
   }
 
-  /** Ids plus [start, end) offsets into the normalized text when options.returnOffsets. */
+  /**
+   * Ids plus [start, end) offsets when options.returnOffsets. Special tokens are found in the text
+   * as given (Hugging Face's normalized: false), then the text between them is normalized and
+   * encoded; offsets index the text with each such part normalized (the input itself when the
+   * tokenizer has no normalizer).
+   */
   encodeWithOffsets(text: string, options?: EncodeOptions): Encoding {
     checkText("text", text);
-    const t = normalize(text, this.normalizeOptions);
+    if (this.disposed) throw new TesseraError("E_DISPOSED", "tokenizer: expected a live tokenizer, received one whose dispose() has run");
+    const normalizes = this.normalizeOptions.nfc === true || this.normalizeOptions.lowercase === true;
     const ids: number[] = [];
     const offsets: [number, number][] | undefined = options?.returnOffsets ? [] : undefined;
-    for (const seg of this.specialTokens.segments(t, options, this.defaultAllowedSpecial)) {
-      if (seg.special >= 0) {
-        ids.push(seg.special);
-        offsets?.push([seg.start, seg.end]);
-      } else if (seg.end > seg.start) {
-        this.encodeOrdinary(t, seg.start, seg.end, ids, offsets);
+    let at = 0; // where the current part starts in the normalized text
+    try {
+      for (const seg of this.specialTokens.segments(text, options, this.defaultAllowedSpecial)) {
+        if (seg.special >= 0) {
+          ids.push(seg.special);
+          offsets?.push([at, at + seg.end - seg.start]);
+          at += seg.end - seg.start;
+        } else if (seg.end > seg.start && !normalizes) {
+          this.encodeOrdinary(text, seg.start, seg.end, ids, offsets);
+          at = seg.end;
+        } else if (seg.end > seg.start) {
+          const part = normalize(text.slice(seg.start, seg.end), this.normalizeOptions);
+          const first = offsets?.length ?? 0;
+          this.encodeOrdinary(part, 0, part.length, ids, offsets);
+          if (offsets) for (let k = first; k < offsets.length; k++) offsets[k] = [offsets[k][0] + at, offsets[k][1] + at];
+          at += part.length;
+        }
       }
+    } finally {
+      this.table.trim(); // a long piece's scratch does not outlive the call
     }
     return offsets ? { ids, offsets } : { ids };
   }
@@ -240,31 +276,23 @@ export class BPETokenizer {
   }
 
   private encodeOrdinary(text: string, start: number, end: number, out: number[], offsets?: [number, number][]): void {
-    let src = text;
-    let from = start;
-    let to = end;
-    let shift = 0;
-    if (this.addPrefixSpace && text.charCodeAt(start) !== 32) {
-      src = " " + text.slice(start, end);
-      from = 0;
-      to = src.length;
-      shift = start - 1;
-    }
-    const re = this.re;
-    if (!offsets && this.wasmEncoder !== null) {
-      this.wasmEncoder.encode(from === 0 && to === src.length ? src : src.slice(from, to), out);
-      return;
-    }
-    if (!offsets && re !== null) {
+    const fast = this.fast;
+    if (!offsets && fast !== null) {
+      const src = fast.prefix && text.charCodeAt(start) !== 32 ? " " + text.slice(start, end) : null;
+      const slice = src ?? (start === 0 && end === text.length ? text : text.slice(start, end));
+      if (this.wasmEncoder !== null) {
+        this.wasmEncoder.encode(slice, out);
+        return;
+      }
       // The hot path, inlined: regex piece → cache hit (one id stored as a number) → else merge.
-      const slice = from === 0 && to === src.length ? src : src.slice(from, to);
+      const re = fast.re;
       const cache = this.cache;
       re.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = re.exec(slice)) !== null) {
         const piece = m[0];
         if (piece.length === 0) {
-          re.lastIndex++;
+          re.lastIndex = m.index + codePointUnits(slice, m.index); // a whole code point: never inside a surrogate pair
           continue;
         }
         const hit = cache.get(piece);
@@ -274,10 +302,10 @@ export class BPETokenizer {
       }
       return;
     }
-    forEachPiece(src, from, to, re, (s, e) => {
+    this.preTokenizer.forEachPiece(text, start, end, (src, s, e, shift, floor) => {
       const before = out.length;
       this.encodePiece(src, s, e, out);
-      if (offsets) this.pieceOffsets(src, s, e, out, before, shift, start, offsets);
+      if (offsets) pieceOffsets(src, s, e, out, before, shift, floor, offsets, this.symbolsOf, this.byteLevel);
     });
   }
 
@@ -297,14 +325,16 @@ export class BPETokenizer {
     }
     if (this.ignoreMerges) {
       const key = piece ?? text.slice(start, end);
-      const whole = this.wholeToken.get(SURROGATE.test(key) ? key.replace(LONE_SURROGATE, "\uFFFD") : key);
+      const whole = (this.wholeToken ??= this.wholeTokenMap()).get(SURROGATE.test(key) ? key.replace(LONE_SURROGATE, "\uFFFD") : key);
       if (whole !== undefined) {
         out.push(whole);
         if (piece !== null) this.remember(piece, [whole]);
         return;
       }
     }
-    const base = this.table.reserve(this.byteLevel ? 3 * len : len);
+    // Symbols: UTF-8 bytes (at most 3 per unit; counted exactly for a long piece, so its block is
+    // 24 bytes per byte) or code points.
+    const base = this.table.reserve(!this.byteLevel ? len : 3 * len <= SMALL_PIECE ? 3 * len : utf8Length(text, start, end));
     let n: number;
     if (this.byteLevel) {
       n = utf8MapInto(text, start, end, this.byteToId, heapI32(), base);
@@ -315,13 +345,23 @@ export class BPETokenizer {
     }
     const m = this.table.merge(n);
     const i32 = heapI32();
-    const ids: number[] = [];
+    const at = out.length;
     for (let i = 0; i < m; i++) {
       const id = i32[base + i];
-      if (id >= 0) ids.push(id);
+      if (id >= 0) out.push(id);
     }
-    for (const id of ids) out.push(id);
-    if (piece !== null) this.remember(piece, ids);
+    if (piece !== null) this.remember(piece, out.slice(at));
+  }
+
+  private wholeTokenMap(): Map<string, number> {
+    const m = new Map<string, number>();
+    const { ids, bytes } = this.vocab;
+    for (let i = 0; i < ids.length; i++) {
+      if (this.specialTokens.byId.has(ids[i])) continue;
+      const s = utf8DecodeStrict(bytes[i]);
+      if (s !== undefined && !m.has(s)) m.set(s, ids[i]);
+    }
+    return m;
   }
 
   private remember(piece: string, ids: number[]): void {
@@ -329,36 +369,12 @@ export class BPETokenizer {
     this.cache.set(piece, ids.length === 1 ? ids[0] : ids);
   }
 
-  // Offsets of the tokens out[from..] of piece [s, e) of src. Each UTF-16 unit has a length in
-  // symbols (UTF-8 bytes when byte-level, else 1 per code point; 0 for a pair's low half); a token
-  // covers whole units, so one ending inside a character's bytes extends to that character's end.
-  private pieceOffsets(src: string, s: number, e: number, out: number[], from: number, shift: number,
-                       floor: number, offsets: [number, number][]): void {
-    const unitLen = (u: number) => {
-      const b = utf8UnitLength(src, u);
-      return this.byteLevel || b === 0 ? b : 1;
-    };
-    let u0 = s; // first unit not wholly consumed
-    let used = 0; // symbols of unit u0 already consumed
-    for (let k = from; k < out.length; k++) {
-      const id = out[k];
-      let need = id === this.unkId || this.tokens[id] === undefined ? 1
-        : this.byteLevel ? this.tokens[id]!.length : [...utf8Decode(this.tokens[id]!)].length;
-      while (u0 < e && unitLen(u0) === 0) u0++;
-      const a = u0;
-      while (need > 0 && u0 < e) {
-        const len = unitLen(u0);
-        const take = Math.min(need, len - used);
-        need -= take;
-        used += take;
-        if (used >= len) { u0++; used = 0; }
-      }
-      while (u0 < e && unitLen(u0) === 0) u0++;
-      let b = u0;
-      if (used > 0) { b = u0 + 1; while (b < e && unitLen(b) === 0) b++; }
-      offsets.push([Math.max(floor, a + shift), Math.max(floor, b + shift)]);
-    }
-  }
+  // Symbols a token covers: its bytes when byte-level, else its code points (1 for unk or unused ids).
+  private readonly symbolsOf = (id: number): number => {
+    const b = id === this.unkId ? undefined : this.vocab.get(id);
+    if (b === undefined) return 1;
+    return this.byteLevel ? b.length : [...utf8Decode(b)].length;
+  };
 
   /** Bytes of the ids concatenated (special tokens as their text). */
   decodeBytes(ids: ArrayLike<number>): Uint8Array {
@@ -386,21 +402,25 @@ export class BPETokenizer {
     return utf8Decode(this.decodeBytes(ids));
   }
 
-  /** Frees the WASM tables; the tokenizer is unusable afterwards. */
+  /**
+   * Frees the WASM tables (≈ 17 MB for cl100k); the tokenizer throws E_DISPOSED afterwards. A
+   * tokenizer dropped without dispose() is freed by a FinalizationRegistry after garbage collection
+   * — eventually, and never inside a synchronous loop.
+   */
   dispose(): void {
+    this.disposed = true;
     this.table.dispose();
     this.wasmEncoder?.dispose();
     this.index?.dispose();
   }
 
-  /** @internal for tokenizer.json export */
-  tokenList(): (Uint8Array | undefined)[] {
-    return this.tokens;
+  /** WASM bytes this tokenizer holds now (tables, kept scratch, whole-text encoder buffers). */
+  get wasmBytes(): number {
+    return this.table.wasmBytes + (this.wasmEncoder?.wasmBytes ?? 0) + (this.index?.wasmBytes ?? 0);
+  }
+
+  /** @internal id → bytes, for tokenizer.json export */
+  tokenTable(): TokenTable {
+    return this.vocab;
   }
 }
-
-export function checkPositiveInt(arg: string, v: unknown): number {
-  return checkInt(arg, v, 1);
-}
-
-export { byteLevelToBytes };

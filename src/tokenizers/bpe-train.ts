@@ -1,15 +1,15 @@
 // BPE training (Sennrich et al. 2016) the way Hugging Face's BpeTrainer does it: pre-tokenize and
 // count words, give ids to special tokens first and then to the alphabet sorted by code point, and
 // merge the most frequent adjacent pair until the vocabulary is full. Pair counting and merging run
-// in WASM (assembly/bpe.ts) with exact incremental count updates: only the words holding the merged
+// in WASM (assembly/bpe-train.ts) with exact incremental count updates: only the words holding the merged
 // pair are touched. Tie-break (same as HF): equal counts go to the pair with the smaller left id,
 // then the smaller right id — so earlier tokens win, and the run is deterministic.
 
 import { fail, checkInt, TesseraError } from "../errors.js";
 import { alloc, free, heapI32, kernels } from "../runtime/wasm.js";
 import { BpeTrainState } from "../runtime/abi.js";
-import { byteLevelAlphabet, byteLevelToBytes, utf8Encode, utf8MapInto } from "./byte-level.js";
-import { compilePattern, forEachPiece, normalize, type NormalizeOptions, type PatternSpec } from "./pre-tokenizers.js";
+import { byteLevelAlphabet, byteLevelToBytes, bytesToByteLevel, utf8Decode, utf8Encode, utf8MapInto } from "./byte-level.js";
+import { compilePattern, normalize, PreTokenizer, type NormalizeOptions, type PatternSpec } from "./pre-tokenizers.js";
 import { BPETokenizer } from "./bpe-tokenizer.js";
 
 export interface TrainOptions {
@@ -34,7 +34,7 @@ function nextPow2(n: number): number {
 }
 
 /** Pre-tokenized word counts of the corpus, in first-seen order. */
-function countWords(texts: Iterable<string>, re: RegExp | null, opts: TrainOptions, specials: string[]): Map<string, number> {
+function countWords(texts: Iterable<string>, pre: PreTokenizer, opts: TrainOptions, specials: string[]): Map<string, number> {
   const counts = new Map<string, number>();
   if (texts === null || typeof texts !== "object" || typeof (texts as Iterable<string>)[Symbol.iterator] !== "function") {
     fail("E_TYPE", "texts", "an array or iterable of strings", texts);
@@ -47,11 +47,9 @@ function countWords(texts: Iterable<string>, re: RegExp | null, opts: TrainOptio
     i++;
     const text = normalize(raw, opts.normalize ?? {});
     const parts = specialSplit ? text.split(specialSplit) : [text];
-    for (let part of parts) {
-      if (part.length === 0) continue;
-      if (opts.addPrefixSpace && part.charCodeAt(0) !== 32) part = " " + part;
-      forEachPiece(part, 0, part.length, re, (s, e) => {
-        const w = part.slice(s, e);
+    for (const part of parts) {
+      pre.forEachPiece(part, 0, part.length, (src, s, e) => {
+        const w = src.slice(s, e);
         counts.set(w, (counts.get(w) ?? 0) + 1);
       });
     }
@@ -70,14 +68,14 @@ export function trainBPE(texts: Iterable<string>, options: TrainOptions): BPETok
   const byteLevel = options.byteLevel ?? true;
   const pattern = options.pattern === undefined ? (byteLevel ? "gpt2" : "whitespace") : options.pattern;
   const re = compilePattern(pattern, "options.pattern");
-  const counts = countWords(texts, re, options, specials);
+  const counts = countWords(texts, PreTokenizer.fromPattern(re, options.addPrefixSpace ?? false), options, specials);
   if (counts.size === 0) fail("E_VALUE", "texts", "at least one non-empty text", [...(Array.isArray(texts) ? texts : [])]);
 
   // Ids: special tokens, then the alphabet sorted by code point (the byte-level characters for
   // byte-level training, every byte present even when unseen), then merges.
   const tokens: Uint8Array[] = [];
   const keyToId = new Map<string, number>();
-  const keyOf = (b: Uint8Array) => (byteLevel ? String.fromCharCode(...b) : new TextDecoder().decode(b));
+  const keyOf = (b: Uint8Array) => (byteLevel ? bytesToByteLevel(b) : utf8Decode(b));
   const specialMap = new Map<string, number>();
   for (const s of specials) {
     if (specialMap.has(s)) continue;

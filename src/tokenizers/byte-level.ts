@@ -41,8 +41,9 @@ export function byteLevelToBytes(s: string): Uint8Array | undefined {
 }
 
 const encoder = new TextEncoder();
-const replacingDecoder = new TextDecoder("utf-8");
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: a leading U+FEFF is text (tiktoken and Hugging Face keep it), not a byte-order mark.
+const replacingDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function utf8Encode(s: string): Uint8Array {
   return encoder.encode(s);
@@ -97,6 +98,13 @@ export function utf8MapInto(s: string, start: number, end: number, map: Int32Arr
     out[k++] = map[0x80 | (c & 63)];
   }
   return k - at;
+}
+
+/** UTF-8 bytes of s[start, end) (lone surrogates count as U+FFFD's 3). */
+export function utf8Length(s: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) n += utf8UnitLength(s, i);
+  return n;
 }
 
 /** UTF-8 length of one UTF-16 unit at i (4 for a surrogate pair's high half, 0 for its low half). */

@@ -1,7 +1,9 @@
 // Special tokens the tiktoken way: text that spells an allowed special token becomes that token;
 // text that spells a disallowed one is an error (so user text cannot smuggle in control tokens);
 // anything else is ordinary text. `allowedSpecial` / `disallowedSpecial` take a list or "all",
-// and "all" disallowed means every special token not allowed (tiktoken's default).
+// and "all" disallowed means every special token not allowed (tiktoken's default). Hugging Face's
+// added-token flags: `lstrip` / `rstrip` take the whitespace beside a match into the token,
+// `singleWord` skips a match that touches a letter or digit on either side.
 
 import { fail, TesseraError } from "../errors.js";
 
@@ -45,6 +47,16 @@ function plainKey(v: SpecialSet): "all" | "none" | null {
   return Array.isArray(v) && v.length === 0 ? "none" : null;
 }
 
+/** Hugging Face AddedToken flags (all false by default). */
+export interface AddedTokenOptions {
+  lstrip?: boolean;
+  rstrip?: boolean;
+  singleWord?: boolean;
+}
+
+const SPACE = /\s/u;
+const WORD = /[\p{L}\p{N}]/u;
+
 /** A segment of text: ordinary text [start, end), or a special token id (start..end is its text). */
 export interface Segment {
   start: number;
@@ -60,7 +72,7 @@ export class SpecialTokens {
   // list), keyed by those values: skips rebuilding the sets on every call of encode.
   private plainCache = new Map<string, { allowed: RegExp | null; disallowed: RegExp | null }>();
 
-  constructor(map: Map<string, number>) {
+  constructor(map: Map<string, number>, private readonly flags: ReadonlyMap<string, AddedTokenOptions> = new Map()) {
     this.map = map;
     for (const [t, id] of map) this.byId.set(id, t);
   }
@@ -112,9 +124,20 @@ export class SpecialTokens {
       allowed.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = allowed.exec(text)) !== null) {
-        if (m.index > start) out.push({ start, end: m.index, special: -1 });
-        out.push({ start: m.index, end: m.index + m[0].length, special: this.map.get(m[0])! });
-        start = m.index + m[0].length;
+        let s = m.index, e = s + m[0].length;
+        const f = this.flags.get(m[0]);
+        if (f !== undefined) {
+          if (f.singleWord && ((s > 0 && WORD.test(text[s - 1])) || (e < text.length && WORD.test(text[e])))) {
+            allowed.lastIndex = s + 1;
+            continue;
+          }
+          if (f.lstrip) while (s > start && SPACE.test(text[s - 1])) s--;
+          if (f.rstrip) while (e < text.length && SPACE.test(text[e])) e++;
+          allowed.lastIndex = e;
+        }
+        if (s > start) out.push({ start, end: s, special: -1 });
+        out.push({ start: s, end: e, special: this.map.get(m[0])! });
+        start = e;
       }
     }
     if (start < text.length || out.length === 0) out.push({ start, end: text.length, special: -1 });

@@ -2,12 +2,14 @@
 // BERT normalizer (clean control characters, space out CJK ideographs, lowercase, strip accents),
 // split on whitespace and punctuation, then per word greedy longest-match-first over the vocabulary
 // with "##" marking a continuation; a word with any unmatched rest, or longer than
-// maxInputCharsPerWord, becomes [UNK]. No training here (BERT vocabularies come trained).
+// maxInputCharsPerWord code points, becomes [UNK]. Candidates never exceed the longest vocabulary
+// entry, so a word of n units costs O(n · L²) for entries of at most L units (Hugging Face tries
+// every end: O(n²)). No training here (BERT vocabularies come trained).
 
-import { fail } from "../errors.js";
+import { checkInt, fail } from "../errors.js";
 import { checkText } from "./byte-level.js";
 import { encodeBatch, type BatchEncoding, type BatchOptions, type Template, type TextInput } from "./batch.js";
-import { SpecialTokens, type SpecialOptions } from "./special-tokens.js";
+import { SpecialTokens, type AddedTokenOptions, type SpecialOptions } from "./special-tokens.js";
 
 export interface BertNormalizerOptions {
   cleanText?: boolean;
@@ -26,12 +28,15 @@ export interface WordPieceConfig {
   normalizer?: BertNormalizerOptions | null;
   /** Added tokens matched in text before normalization ([CLS], [SEP], [MASK] ...). */
   specialTokens?: Map<string, number>;
+  /** Hugging Face added-token flags of those tokens (lstrip, rstrip, singleWord). */
+  addedTokenOptions?: ReadonlyMap<string, AddedTokenOptions>;
 }
 
 // BERT's punctuation: ASCII non-alphanumeric printable characters plus Unicode P*.
 const BERT_PIECES = /[^\s\p{P}!-\/:-@\[-`{-~]+|[\p{P}!-\/:-@\[-`{-~]/gu;
 const CJK = /([\u4E00-\u9FFF\u3400-\u4DBF\u{20000}-\u{2A6DF}\u{2A700}-\u{2B73F}\u{2B740}-\u{2B81F}\u{2B820}-\u{2CEAF}\uF900-\uFAFF\u{2F800}-\u{2FA1F}])/gu;
 const CONTROL = /[\0\uFFFD]|(?![\t\n\r])[\p{Cc}\p{Cf}]/gu;
+const LONE_SURROGATE = /\p{Cs}/gu;
 
 export class WordPieceTokenizer {
   readonly vocab: Map<string, number>;
@@ -42,25 +47,36 @@ export class WordPieceTokenizer {
   readonly specialTokens: SpecialTokens;
   template: Template | null = null;
   padToken: string | null = null;
-  private readonly idToTokenList: string[] = [];
+  private readonly idToTokenMap = new Map<number, string>();
+  private readonly maxId: number = -1;
+  /** Longest vocabulary entry in UTF-16 units: no longer candidate can match. */
+  private readonly longest: number = 0;
   private readonly unkId: number;
 
   constructor(cfg: WordPieceConfig) {
     this.vocab = cfg.vocab;
     this.unkToken = cfg.unkToken ?? "[UNK]";
     this.prefix = cfg.continuingSubwordPrefix ?? "##";
-    this.maxInputCharsPerWord = cfg.maxInputCharsPerWord ?? 100;
+    this.maxInputCharsPerWord = checkInt("maxInputCharsPerWord", cfg.maxInputCharsPerWord ?? 100, 0);
     this.normalizer = cfg.normalizer === undefined ? { cleanText: true, handleChineseChars: true, lowercase: true } : cfg.normalizer;
-    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map());
-    for (const [t, id] of this.vocab) this.idToTokenList[id] = t;
-    for (const [t, id] of this.specialTokens.map) this.idToTokenList[id] ??= t;
+    this.specialTokens = new SpecialTokens(cfg.specialTokens ?? new Map(), cfg.addedTokenOptions);
+    for (const [t, id] of this.vocab) {
+      this.idToTokenMap.set(id, t);
+      this.maxId = Math.max(this.maxId, id);
+      this.longest = Math.max(this.longest, t.length);
+    }
+    for (const [t, id] of this.specialTokens.map) {
+      if (!this.idToTokenMap.has(id)) this.idToTokenMap.set(id, t);
+      this.maxId = Math.max(this.maxId, id);
+    }
     const unk = this.vocab.get(this.unkToken);
     if (unk === undefined) fail("E_FORMAT", "unkToken", "a token of the vocabulary", this.unkToken);
     this.unkId = unk;
   }
 
+  /** Largest id + 1. */
   get vocabSize(): number {
-    return this.idToTokenList.length;
+    return this.maxId + 1;
   }
 
   tokenToId(token: string): number | undefined {
@@ -68,13 +84,14 @@ export class WordPieceTokenizer {
   }
 
   idToToken(id: number): string | undefined {
-    return this.idToTokenList[id];
+    return this.idToTokenMap.get(id);
   }
 
   private normalize(text: string): string {
     const n = this.normalizer;
     if (n === null) return text;
-    let t = text;
+    // A lone surrogate reaches Hugging Face (Rust, UTF-8) as U+FFFD, which clean_text removes.
+    let t = text.replace(LONE_SURROGATE, "\uFFFD");
     if (n.cleanText ?? true) t = t.replace(CONTROL, "").replace(/\s/gu, " ");
     if (n.handleChineseChars ?? true) t = t.replace(CJK, " $1 ");
     const lower = n.lowercase ?? true;
@@ -111,25 +128,24 @@ export class WordPieceTokenizer {
   }
 
   private encodeWord(word: string, at: number, ids: number[], offsets?: [number, number][]): void {
-    const chars = [...word];
-    if (chars.length > this.maxInputCharsPerWord) {
+    let chars = 0;
+    for (let i = 0; i < word.length; i++) if (!isLowSurrogateOfPair(word, i)) chars++;
+    if (chars > this.maxInputCharsPerWord) {
       ids.push(this.unkId);
       offsets?.push([at, at + word.length]);
       return;
     }
     const found: number[] = [];
     const spans: [number, number][] = [];
-    let start = 0;
-    let unit = 0;
-    while (start < chars.length) {
-      let end = chars.length;
+    for (let start = 0; start < word.length;) {
+      // Longest first, from the longest candidate a vocabulary entry could equal, one code point at a time.
+      let end = Math.min(word.length, start + this.longest);
+      if (isLowSurrogateOfPair(word, end)) end--;
       let id: number | undefined;
-      let sub = "";
-      while (start < end) {
-        sub = chars.slice(start, end).join("");
+      for (; end > start; end -= isLowSurrogateOfPair(word, end - 1) ? 2 : 1) {
+        const sub = word.slice(start, end);
         id = this.vocab.get(start > 0 ? this.prefix + sub : sub);
         if (id !== undefined) break;
-        end--;
       }
       if (id === undefined) {
         ids.push(this.unkId);
@@ -137,8 +153,7 @@ export class WordPieceTokenizer {
         return;
       }
       found.push(id);
-      spans.push([at + unit, at + unit + sub.length]);
-      unit += sub.length;
+      spans.push([at + start, at + end]);
       start = end;
     }
     for (let i = 0; i < found.length; i++) {
@@ -152,7 +167,7 @@ export class WordPieceTokenizer {
     if (ids === null || typeof ids !== "object" || typeof ids.length !== "number") fail("E_TYPE", "ids", "an array of token ids", ids);
     const toks: string[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const t = this.idToTokenList[ids[i]];
+      const t = this.idToTokenMap.get(ids[i]);
       if (t === undefined) fail("E_TOKEN", `ids[${i}]`, `a token id of this vocabulary (0 to ${this.vocabSize - 1})`, ids[i]);
       if (options?.skipSpecialTokens && this.specialTokens.map.has(t)) continue;
       toks.push(t);
@@ -165,4 +180,15 @@ export class WordPieceTokenizer {
   encodeBatch(inputs: TextInput[], options?: BatchOptions): BatchEncoding {
     return encodeBatch(this, inputs, options);
   }
+
+  /** Nothing to free (WordPiece holds no WASM memory); present so any tokenizer can be disposed. */
+  dispose(): void {}
+}
+
+/** Whether s[i] is the low half of a surrogate pair (so i is inside a code point). */
+function isLowSurrogateOfPair(s: string, i: number): boolean {
+  const c = s.charCodeAt(i);
+  if (c < 0xdc00 || c > 0xdfff || i === 0) return false;
+  const p = s.charCodeAt(i - 1);
+  return p >= 0xd800 && p <= 0xdbff;
 }

@@ -75,4 +75,34 @@ describe("encodeBatch", () => {
     const noPad = BPETokenizer.train([genesis], { vocabSize: 300 });
     expect(() => noPad.encodeBatch(["a", "a b c"], { padding: true })).toThrow(/options.padId: expected a pad token id/);
   });
+
+  it("padding to maxLength 2^32 is E_RANGE before any array is made (it ended the process with a fatal heap error)", () => {
+    const expectRange = (f: () => unknown, msg: RegExp) => {
+      try { f(); } catch (e) {
+        expect(e).toBeInstanceOf(TesseraError);
+        expect((e as TesseraError).code).toBe("E_RANGE");
+        expect((e as Error).message).toMatch(msg);
+        return;
+      }
+      throw new Error("expected E_RANGE");
+    };
+    expectRange(() => tok.encodeBatch(["a"], { padding: "max_length", maxLength: 2 ** 32 }), /options.maxLength: expected an integer in \[1, 16777216\], received 4294967296/);
+    expectRange(() => tok.encodeBatch(new Array(300).fill("a"), { padding: "max_length", maxLength: 2 ** 16 }), /expected a padded batch of at most 16777216 tokens, received 300 rows of 65536/);
+    // Truncation alone makes no arrays of maxLength: a huge bound ("no limit", as in HF's model_max_length) is fine.
+    expect(tok.encodeBatch(["a b"], { truncation: true, maxLength: 1e30 }).inputIds[0]).toEqual(tok.encodeBatch(["a b"]).inputIds[0]);
+  });
+
+  it("a padId that is not an id of the vocabulary is refused (it was emitted as given)", () => {
+    for (const [padId, code] of [[-1, "E_RANGE"], [1.5, "E_RANGE"], [10 ** 9, "E_TOKEN"], ["0", "E_TYPE"]] as const) {
+      try {
+        tok.encodeBatch(["a", "a b c"], { padding: true, padId: padId as number });
+        throw new Error(`padId ${padId} accepted`);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TesseraError);
+        expect((e as TesseraError).code).toBe(code);
+        expect((e as Error).message).toMatch(/options.padId/);
+      }
+    }
+    expect(tok.encodeBatch(["a", "a b c"], { padding: true, padId: CLS }).inputIds[0]).toContain(CLS);
+  });
 });

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { Tiktoken } from "js-tiktoken/lite";
 import { TesseraError, fromTiktoken, parseTiktokenRanks } from "../../src/index.js";
-import { jsTiktokenRanks, rng, tesseraEncoding } from "./helpers.js";
+import { bestCpuMs, jsTiktokenRanks, rng, tesseraEncoding } from "./helpers.js";
 
 const CORPUS = [
   "",
@@ -96,15 +96,24 @@ describe("decoding", () => {
   });
 });
 
+/** A .tiktoken file with every single byte (ranks 0..255, byte order) plus `extra` lines. */
+function byteRanks(extra = "", skip = -1): string {
+  const lines: string[] = [];
+  for (let b = 0; b < 256; b++) if (b !== skip) lines.push(`${btoa(String.fromCharCode(b))} ${b}`);
+  return lines.join("\n") + "\n" + extra;
+}
+
 describe(".tiktoken loader rejects corrupt files", () => {
   const bad: [string, RegExp][] = [
-    ["QQ== 0\nQg== x\n", /ranks line 2: expected a non-negative integer rank, received "x"/],
+    ["QQ== 0\nQg== x\n", /ranks line 2: expected a rank, an integer in \[0, 2147483647\].*received "x"/],
     ["QQ== 0\n!!!! 1\n", /ranks line 2: expected base64 token bytes, received "!!!!"/],
     ["QQ== 0\nQg== 0\n", /ranks line 2: expected each rank once, received rank 0 a second time/],
-    ["QQ== 0\nQQ== 1\n", /ranks: expected each token's bytes once/],
+    [byteRanks("QQ== 300\n"), /ranks: expected each token's bytes once/],
     ["QQ==\n", /ranks line 1: expected "<base64> <rank>"/],
     ["", /ranks: expected at least one/],
-    ["QQ== -1\n", /expected a non-negative integer rank/],
+    ["QQ== -1\n", /expected a rank, an integer in \[0, 2147483647\]/],
+    [byteRanks("QUI= 2147483648\n"), /ranks line 257: expected a rank, an integer in \[0, 2147483647\]/],
+    [byteRanks("", 0x20), /ranks: expected a token for every single byte, received none for byte 32 \(0x20\)/],
   ];
   for (const [text, msg] of bad) {
     it(JSON.stringify(text), () => {
@@ -118,6 +127,26 @@ describe(".tiktoken loader rejects corrupt files", () => {
       }
     });
   }
+  it("a file without the token for byte 0x20 is refused (it used to load, and \"Hello world\" decoded to \"Helloworld\")", () => {
+    expect(() => fromTiktoken(byteRanks("SGVsbG8= 300\n", 0x20))).toThrow(/received none for byte 32 \(0x20\)/);
+    const full = fromTiktoken(byteRanks("SGVsbG8= 300\n"));
+    expect(full.decode(full.encode("Hello world"))).toBe("Hello world");
+    full.dispose();
+  });
+
+  it("a rank of 1e8 or 2^31 − 1 costs what a small rank does (it cost 3.2 s, and 2^31 − 1 never finished)", () => {
+    const time = (text: string) => bestCpuMs(() => fromTiktoken(text).dispose());
+    const small = time(byteRanks("QUI= 300\n"));
+    for (const rank of [1e8, 2 ** 31 - 1]) {
+      const t = fromTiktoken(byteRanks(`QUI= ${rank}\n`));
+      expect(t.vocabSize).toBe(rank + 1);
+      expect(t.encode("AB")).toEqual([rank]);
+      expect(t.decode([rank])).toBe("AB");
+      t.dispose();
+      expect(time(byteRanks(`QUI= ${rank}\n`))).toBeLessThan(20 * small + 50);
+    }
+  });
+
   it("fuzz: random bytes as a rank file never trap or hang, and a small valid file round-trips", () => {
     const seed = 7;
     const r = rng(seed);
@@ -138,5 +167,22 @@ describe(".tiktoken loader rejects corrupt files", () => {
     const t = fromTiktoken(bytes);
     expect(t.decode(t.encode("any text ✓"))).toBe("any text ✓");
     expect(parseTiktokenRanks("QUI= 5\n")[5]).toEqual(Uint8Array.of(65, 66));
+  });
+});
+
+describe("U+FEFF is text, not a byte-order mark", () => {
+  for (const name of ["cl100k_base", "o200k_base"] as const) {
+    it(`${name}: ids equal js-tiktoken's, and a leading U+FEFF survives decode`, () => {
+      const ours = tesseraEncoding(name);
+      const ref = new Tiktoken(jsTiktokenRanks[name]);
+      for (const text of ["a\ufeff", "\ufeffabc", "\ufeff", "x \ufeff\ufeff y", "\ufeff\ufeffHello"]) {
+        const ids = ours.encode(text);
+        expect(ids, JSON.stringify(text)).toEqual(ref.encode(text));
+        expect(ours.decode(ids)).toBe(text);
+      }
+    });
+  }
+  it("o200k encodes \"a\\uFEFF\" as [64, 5574] (was [64, 135153])", () => {
+    expect(tesseraEncoding("o200k_base").encode("a\ufeff")).toEqual([64, 5574]);
   });
 });

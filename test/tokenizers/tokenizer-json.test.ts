@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { BPETokenizer, TesseraError, WordPieceTokenizer, loadTokenizerJson, parseTemplate, saveTokenizerJson, toTokenizerJson } from "../../src/index.js";
-import { rng } from "./helpers.js";
+import { bestCpuMs, rng } from "./helpers.js";
 
 const genesis = readFileSync(new URL("../fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8");
 const TEXTS = ["", "In the beginning God created the heaven and the earth.", "  And   the\n\nearth was without form,\tand void; ",
@@ -95,7 +95,7 @@ describe("corrupt tokenizer.json", () => {
     ["unknown model type", (j) => { j.model.type = "Unigram"; return j; }, /model.type: expected "BPE" or "WordPiece", received "Unigram"/],
     ["vocab missing", (j) => { delete j.model.vocab; return j; }, /model.vocab: expected an object of token → id/],
     ["duplicate id", (j) => { j.model.vocab["zz"] = 0; return j; }, /expected an id no other token has, received 0/],
-    ["bad id", (j) => { j.model.vocab["Ġ"] = -3; return j; }, /expected a non-negative integer id, received -3/],
+    ["bad id", (j) => { j.model.vocab["Ġ"] = -3; return j; }, /expected a token id, an integer in \[0, 2147483647\] \(ids are int32 in the kernels\), received -3/],
     ["merges not an array", (j) => { j.model.merges = 5; return j; }, /model.merges: expected an array, received 5/],
     ["merge of unknown tokens", (j) => { j.model.merges.push(["q", "z"]); return j; }, /model.merges\[\d+\]: expected tokens whose parts and concatenation/],
     ["bad merge entry", (j) => { j.model.merges.push("nospace"); return j; }, /model.merges\[\d+\]: expected "left right"/],
@@ -132,6 +132,197 @@ describe("corrupt tokenizer.json", () => {
       } catch (e) {
         expect(e, `seed ${seed} case ${i}`).toBeInstanceOf(TesseraError);
       }
+    }
+  });
+});
+
+describe("tokenizer.json leniency that Hugging Face does not have (each was accepted and misbehaved)", () => {
+  const base = () => JSON.parse(saveTokenizerJson(BPETokenizer.train(["ab ab abc"], { vocabSize: 260 })));
+  const formatError = (j: unknown, msg: RegExp) => {
+    try {
+      loadTokenizerJson(j as object);
+    } catch (e) {
+      expect(e, String(e)).toBeInstanceOf(TesseraError);
+      expect((e as TesseraError).code).toBe("E_FORMAT");
+      expect((e as Error).message).toMatch(msg);
+      return;
+    }
+    throw new Error("loaded");
+  };
+  const nest = (depth: number, make: (inner: object) => object, leaf: object) => {
+    let x = leaf;
+    for (let i = 0; i < depth; i++) x = make(x);
+    return x;
+  };
+
+  it("Sequences nested 3,000 deep are E_FORMAT (were a RangeError)", () => {
+    for (const [key, make, leaf] of [
+      ["normalizer", (x: object) => ({ type: "Sequence", normalizers: [x] }), { type: "NFC" }],
+      ["pre_tokenizer", (x: object) => ({ type: "Sequence", pretokenizers: [x] }), { type: "Whitespace" }],
+      ["post_processor", (x: object) => ({ type: "Sequence", processors: [x] }), { type: "ByteLevel" }],
+    ] as const) {
+      const j = base();
+      j[key] = nest(3000, make, leaf);
+      formatError(j, new RegExp(`${key}: expected Sequences nested at most 64 deep`));
+      j[key] = nest(10, make, leaf);
+      loadTokenizerJson(j).dispose();
+    }
+  });
+
+  it("vocabulary ids 1e8 and 2^31 − 1 load as fast as small ones (1e8 took 3.2 s, 2^31 − 1 never finished); 2^31 and up are E_FORMAT", () => {
+    const time = (j: object) => bestCpuMs(() => loadTokenizerJson(j).dispose());
+    const j = base();
+    const small = time(j);
+    for (const id of [1e8, 2 ** 31 - 1]) {
+      const big = base();
+      big.model.vocab["zz"] = id;
+      const tok = loadTokenizerJson(big) as BPETokenizer;
+      expect(tok.vocabSize).toBe(id + 1);
+      expect(tok.idToToken(id)).toBe("zz");
+      tok.dispose();
+      expect(time(big)).toBeLessThan(20 * small + 50);
+    }
+    for (const id of [2 ** 31, 2 ** 32, 2 ** 53, -1, 1.5]) {
+      const big = base();
+      big.model.vocab["zz"] = id;
+      formatError(big, /expected a token id, an integer in \[0, 2147483647\]/);
+    }
+  });
+
+  it("a merge listed twice keeps its last rank, as Hugging Face and tokenizers.js do", () => {
+    const j = {
+      version: "1.0", added_tokens: [], normalizer: null, pre_tokenizer: null, post_processor: null, decoder: null,
+      model: { type: "BPE", dropout: null, unk_token: null, vocab: { a: 0, b: 1, c: 2, ab: 3, bc: 4 }, merges: ["b c", "a b", "b c"] },
+    };
+    const ours = loadTokenizerJson(j) as BPETokenizer;
+    const ids = ours.encode("abc");
+    expect(ids).toEqual(new Tokenizer(j, {}).encode("abc", { add_special_tokens: false }).ids);
+    expect(ids).toEqual([3, 2]);
+    ours.dispose();
+  });
+
+  it("added tokens: negative, non-int32, shared or vocabulary-colliding ids are E_FORMAT", () => {
+    const edits: [(j: any) => void, RegExp][] = [
+      [(j) => { j.added_tokens = [{ id: -1, content: "<x>" }]; }, /added_tokens\[0\].id: expected a token id/],
+      [(j) => { j.added_tokens = [{ id: 2 ** 31, content: "<x>" }]; }, /added_tokens\[0\].id: expected a token id/],
+      [(j) => { j.added_tokens = [{ id: 300, content: "<x>" }, { id: 300, content: "<y>" }]; }, /added_tokens\[1\].id: expected an id no other added token has/],
+      [(j) => { j.added_tokens = [{ id: 300, content: "<x>" }, { id: 301, content: "<x>" }]; }, /added_tokens\[1\].id: expected the id an earlier added token with the same content has/],
+      [(j) => { j.added_tokens = [{ id: 0, content: "<x>" }]; }, /added_tokens\[0\].id: expected an id model.vocab does not give another token/],
+    ];
+    for (const [edit, msg] of edits) {
+      const j = base();
+      edit(j);
+      formatError(j, msg);
+    }
+    const j = base();
+    j.added_tokens = [{ id: 300, content: "<x>" }, { id: 300, content: "<x>" }];
+    loadTokenizerJson(j).dispose(); // the same token twice is harmless
+  });
+
+  it("wrong types are E_FORMAT: type_id \"abc\" (was NaN), BertNormalizer lowercase \"no\" (lowercased), max_input_chars_per_word \"abc\"", () => {
+    const j = base();
+    j.post_processor = { type: "TemplateProcessing", single: [{ Sequence: { id: "A", type_id: "abc" } }], pair: [] };
+    formatError(j, /post_processor.single\[0\].Sequence.type_id: expected a non-negative integer type id, received "abc"/);
+    const j2 = base();
+    j2.post_processor = { type: "TemplateProcessing", single: [{ SpecialToken: { id: "[NOPE]", type_id: 0 } }, { Sequence: { id: "A", type_id: 0 } }], pair: [] };
+    formatError(j2, /post_processor: expected special tokens present in the vocabulary, received "\[NOPE\]"/);
+    const wp = (edit: (n: any) => void) => {
+      const w: any = {
+        added_tokens: [], normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+        pre_tokenizer: { type: "BertPreTokenizer" }, post_processor: null,
+        model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab: { "[UNK]": 0, a: 1, "##a": 2 } },
+      };
+      edit(w);
+      return w;
+    };
+    formatError(wp((w) => { w.normalizer.lowercase = "no"; }), /normalizer.lowercase: expected true or false, received "no"/);
+    formatError(wp((w) => { w.normalizer.strip_accents = 1; }), /normalizer.strip_accents: expected true, false or null, received 1/);
+    formatError(wp((w) => { w.model.max_input_chars_per_word = "abc"; }), /model.max_input_chars_per_word: expected a non-negative integer/);
+    formatError(wp((w) => { w.padding = { pad_token: "[PAD]" }; }), /padding.pad_token: expected a token of the vocabulary, received "\[PAD\]"/);
+    loadTokenizerJson(wp(() => {})).dispose();
+  });
+});
+
+describe("WordPiece on long words", () => {
+  const vocab: Record<string, number> = { "[UNK]": 0 };
+  for (const w of ["a", "b", "ab", "ba", "aba", "##a", "##b", "##ab", "##ba", "##bab", "##abab"]) vocab[w] = Object.keys(vocab).length;
+  const make = (maxChars: number) => ({
+    added_tokens: [], normalizer: null, pre_tokenizer: { type: "BertPreTokenizer" }, post_processor: null, decoder: null,
+    model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: maxChars, vocab },
+  });
+
+  it("a word past max_input_chars_per_word (default 100) is [UNK], as in Hugging Face", () => {
+    const tok = loadTokenizerJson(make(100)) as WordPieceTokenizer;
+    const hf = new Tokenizer(make(100), {});
+    for (const w of ["ab".repeat(50), "ab".repeat(50) + "a", "ba".repeat(20) + "c"]) {
+      expect(tok.encode(w), w.length.toString()).toEqual(hf.encode(w, { add_special_tokens: false }).ids);
+    }
+    expect(tok.encode("ab".repeat(50) + "a")).toEqual([0]);
+  });
+
+  it("a 2,000-character word gives Hugging Face's ids, in time linear in its length (was O(n³): 18 s)", () => {
+    const tok = loadTokenizerJson(make(1_000_000)) as WordPieceTokenizer;
+    const hf = new Tokenizer(make(1_000_000), {});
+    const word = (n: number) => "ab".repeat(n / 2);
+    expect(tok.encode(word(2000))).toEqual(hf.encode(word(2000), { add_special_tokens: false }).ids);
+    const time = (n: number) => bestCpuMs(() => tok.encode(word(n)));
+    time(8000);
+    expect(time(32_000)).toBeLessThan(12 * time(8000) + 20);
+  });
+});
+
+describe("added tokens and normalizers as Hugging Face applies them (found by the mutation fuzz)", () => {
+  const bpe = (edit: (j: any) => void) => {
+    const j = JSON.parse(saveTokenizerJson(BPETokenizer.train([genesis], { vocabSize: 400, specialTokens: ["<mask>", "[CLS]"] })));
+    edit(j);
+    return j;
+  };
+  const same = (j: object, texts: string[]) => {
+    const ours = loadTokenizerJson(j);
+    const hf = new Tokenizer(j, {});
+    for (const t of texts) expect(ours.encode(t), JSON.stringify(t)).toEqual(hf.encode(t, { add_special_tokens: false }).ids);
+    ours.dispose();
+  };
+
+  it("lstrip / rstrip take the whitespace beside the token (RoBERTa's <mask>), single_word skips matches inside words", () => {
+    same(bpe((j) => { j.added_tokens[0].lstrip = true; }), ["The earth <mask> was", "a  <mask>  b", "<mask>x"]);
+    same(bpe((j) => { j.added_tokens[0].rstrip = true; }), ["The earth <mask> was", "a  <mask>  b"]);
+  });
+
+  it("special tokens are found before the normalizer runs ([CLS] with Lowercase)", () => {
+    same(bpe((j) => { j.normalizer = { type: "Lowercase" }; }), ["[CLS] And God SAID", "x[CLS]y [cls]"]);
+  });
+
+  it("WordPiece: a lone surrogate is U+FFFD, which clean_text removes", () => {
+    const w = {
+      added_tokens: [], normalizer: { type: "BertNormalizer", clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+      pre_tokenizer: { type: "BertPreTokenizer" }, post_processor: null, decoder: null,
+      model: { type: "WordPiece", unk_token: "[UNK]", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab: { "[UNK]": 0, a: 1, "##b": 2, x: 3 } },
+    };
+    same(w, ["a\ud800b x", "a\ufeffb \ud800 \0 x", "\udc00"]);
+  });
+
+  it("non-boolean flags are E_FORMAT (add_prefix_space 1.5 and lstrip \"true\" were read as false and true)", () => {
+    const bad = (j: object, msg: RegExp) => expect(() => loadTokenizerJson(j)).toThrow(msg);
+    bad(bpe((j) => { j.pre_tokenizer.add_prefix_space = 1.5; }), /pre_tokenizer \(ByteLevel\).add_prefix_space: expected true or false, received 1.5/);
+    bad(bpe((j) => { j.added_tokens[0].lstrip = "true"; }), /added_tokens\[0\].lstrip: expected true or false, received "true"/);
+    bad(bpe((j) => { j.model.end_of_word_suffix = "</w>"; }), /model.end_of_word_suffix: expected null or an empty string/);
+    bad(bpe((j) => { j.normalizer = { type: "Lowercase" }; j.added_tokens[0].normalized = true; }), /added_tokens\[0\].normalized: expected false when there is a normalizer/);
+  });
+});
+
+describe("byte-level BPE without a token for some byte", () => {
+  const j = (unk: string | null) => ({
+    added_tokens: [], normalizer: null, post_processor: null, decoder: { type: "ByteLevel" },
+    pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+    model: { type: "BPE", dropout: null, unk_token: unk, vocab: { "<unk>": 0, a: 1, b: 2, ab: 3 }, merges: ["a b"] },
+  });
+  it("gives the byte the unk token when there is one, else drops it, as Hugging Face does", () => {
+    for (const unk of ["<unk>", null]) {
+      const ours = loadTokenizerJson(j(unk));
+      const hf = new Tokenizer(j(unk), {});
+      for (const t of ["ab a b", "abé", "ba"]) expect(ours.encode(t), `${unk} ${t}`).toEqual(hf.encode(t, { add_special_tokens: false }).ids);
+      ours.dispose();
     }
   });
 });
