@@ -3,9 +3,11 @@
 // from files or standard input.
 import { BPETokenizer } from "../tokenizers/bpe-tokenizer.js";
 import { fromTiktoken, serializeTiktokenRanks } from "../tokenizers/tiktoken-format.js";
-import { loadTokenizerJson, saveTokenizerJson } from "../tokenizers/tokenizer-json.js";
+import { loadTokenizerJson } from "../tokenizers/tokenizer-json.js";
+import { saveTokenizerJson } from "../tokenizers/tokenizer-json-save.js";
 import { WordPieceTokenizer } from "../tokenizers/wordpiece.js";
 import type { PatternName } from "../tokenizers/pre-tokenizers.js";
+import type { TokenTable } from "../tokenizers/vocab.js";
 import { numberOption, stringOption } from "./args.js";
 import { UsageError, type Command, type Io, type OptionSpec, type Parsed } from "./command.js";
 import { inputTexts, progress, readText, writeText } from "./io.js";
@@ -87,12 +89,19 @@ const train: Command = {
       vocabSize, specialTokens: special, pattern: pattern(args),
       ...(args.options["min-frequency"] !== undefined ? { minFrequency: numberOption(args, "min-frequency", 0, true)! } : {}),
     });
-    const text = format === "json" ? saveTokenizerJson(tok) : serializeTiktokenRanks(tok.tokenList()) + "\n";
+    const text = format === "json" ? saveTokenizerJson(tok) : serializeTiktokenRanks(idIndexed(tok.tokenTable()));
     if (out !== undefined) writeText(out, text);
     else io.stdout(text);
     io.stderr(`trained ${tok.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(2)} s${out ? ` → ${out}` : ""}\n`);
   },
 };
+
+/** The table as an id-indexed array, holes where ids are unused (the shape serializeTiktokenRanks takes). */
+function idIndexed(table: TokenTable): (Uint8Array | undefined)[] {
+  const out: (Uint8Array | undefined)[] = [];
+  table.ids.forEach((id, i) => (out[id] = table.bytes[i]));
+  return out;
+}
 
 const encode: Command = {
   name: "encode",
