@@ -6,7 +6,7 @@
 //    first feature sums above zero, trained with cross-entropy.
 // Both train with plain SGD written with tensor ops (the optimizers are not on this branch yet; the
 // notes use Adam with lr 1e-3). Run: npm run build && node examples/rnn-classifier.mjs
-import { F, manualSeed, nn, noGrad, randn, tensor, tidy } from "../dist/index.js";
+import { F, manualSeed, nn, noGrad, randn, tensor, tidy } from "tessera-ml";
 
 manualSeed(42);
 

@@ -1,7 +1,7 @@
 // `npm start`: a short tour of tessera on data generated or shipped in the repository: the runtime it
 // picked, autograd on the notes' backprop example, tokenizers, matmul speed and a small MLP.
 import { execFileSync } from "node:child_process";
-import * as ts from "../dist/index.js";
+import * as ts from "tessera-ml";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
 const section = (title) => console.log(`\n== ${title} ==`);
