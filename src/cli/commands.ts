@@ -1,14 +1,11 @@
-// Every CLI command, one file each. Adding a command: write src/cli/<name>.ts exporting a
-// Command, and add it to this list.
+// Every CLI command is one file in src/cli/commands/ whose default export is a Command; this
+// loads them all (listed in --help by name), so adding a command touches no other file.
+import { readdirSync } from "node:fs";
 import type { Command } from "./command.js";
-import { benchCommand } from "./bench.js";
-import { bpeCommand } from "./bpe.js";
-import { infoCommand } from "./info.js";
-import { mazeCommand } from "./maze.js";
 
-export const commands: Command[] = [
-  infoCommand,
-  bpeCommand,
-  benchCommand,
-  mazeCommand,
-];
+export async function loadCommands(): Promise<Command[]> {
+  const dir = new URL("./commands/", import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".js")).sort();
+  const loaded = await Promise.all(files.map(async (f) => (await import(new URL(f, dir).href) as { default: Command }).default));
+  return loaded.sort((a, b) => a.name.localeCompare(b.name));
+}

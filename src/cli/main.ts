@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-// `npx tessera-ml <command>`: finds the command (and subcommand) in commands.ts, parses its
+// `npx tessera-ml <command>`: finds the command (and subcommand) among src/cli/commands/*, parses its
 // options, runs it. Bad input is one line on stderr and exit code 2; other failures (a corrupt
 // tokenizer file, a TesseraError) one line and exit code 1. Set TESSERA_DEBUG=1 for stack traces.
 import { TesseraError } from "../errors.js";
 import { autoInit } from "../runtime/wasm.js";
 import { helpText, parseArgs } from "./args.js";
 import { UsageError, type Command, type Io } from "./command.js";
-import { commands } from "./commands.js";
+import { loadCommands } from "./commands.js";
 
 const proc = process;
 
@@ -27,7 +27,7 @@ const root: Command = {
   summary: "machine learning in JavaScript runtimes, from the command line",
   usage: "<command> [options]\n<command> --help",
   options: [{ name: "version", short: "V", type: "boolean", description: "print the version" }],
-  subcommands: commands,
+  subcommands: await loadCommands(),
 };
 
 async function version(): Promise<string> {

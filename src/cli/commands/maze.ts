@@ -1,15 +1,15 @@
 // `tessera-ml maze`: Q-learning on the notes' 4×4 maze or a seeded maze (rl.mazeGrid), the greedy
 // path drawn on the grid and the reward curve summarised. The episodes run in one WASM call.
-import { GridWorld } from "../rl/gridworld.js";
-import { mazeGrid } from "../rl/maze.js";
-import { QLearning, SARSA } from "../rl/tabular.js";
-import { numberOption, stringOption } from "./args.js";
-import { UsageError, type Command } from "./command.js";
+import { GridWorld } from "../../rl/gridworld.js";
+import { mazeGrid } from "../../rl/maze.js";
+import { QLearning, SARSA } from "../../rl/tabular.js";
+import { numberOption, stringOption } from "../args.js";
+import { UsageError, type Command } from "../command.js";
 
 // The maze of the notes: 0 free, 1 wall, 9 goal; start top-left.
 const NOTES_MAZE = [[0, 0, 0, 1], [0, 1, 0, 1], [0, 1, 0, 0], [0, 0, 0, 9]];
 
-export const mazeCommand: Command = {
+const command: Command = {
   name: "maze",
   summary: "solve a maze with tabular Q-learning (or SARSA) and draw the greedy path",
   usage: "[--size 15x31] [--episodes 1000] [--seed 0] [--sarsa] [--json]",
@@ -56,3 +56,5 @@ export const mazeCommand: Command = {
       `mean return first/last tenth: ${mean(returns.slice(0, tenth)).toFixed(1)} → ${mean(returns.slice(-tenth)).toFixed(1)}\n`);
   },
 };
+
+export default command;

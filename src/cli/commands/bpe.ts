@@ -1,16 +1,16 @@
 // `tessera-ml bpe train|encode|count|decode`: byte-level BPE from the command line. Tokenizers are
 // read and written as Hugging Face tokenizer.json or tiktoken rank files (.tiktoken); texts come
 // from files or standard input.
-import { BPETokenizer } from "../tokenizers/bpe-tokenizer.js";
-import { fromTiktoken, serializeTiktokenRanks } from "../tokenizers/tiktoken-format.js";
-import { loadTokenizerJson } from "../tokenizers/tokenizer-json.js";
-import { saveTokenizerJson } from "../tokenizers/tokenizer-json-save.js";
-import { WordPieceTokenizer } from "../tokenizers/wordpiece.js";
-import type { PatternName } from "../tokenizers/pre-tokenizers.js";
-import type { TokenTable } from "../tokenizers/vocab.js";
-import { numberOption, stringOption } from "./args.js";
-import { UsageError, type Command, type Io, type OptionSpec, type Parsed } from "./command.js";
-import { inputTexts, progress, readText, writeText } from "./io.js";
+import { BPETokenizer } from "../../tokenizers/bpe-tokenizer.js";
+import { fromTiktoken, serializeTiktokenRanks } from "../../tokenizers/tiktoken-format.js";
+import { loadTokenizerJson } from "../../tokenizers/tokenizer-json.js";
+import { saveTokenizerJson } from "../../tokenizers/tokenizer-json-save.js";
+import { WordPieceTokenizer } from "../../tokenizers/wordpiece.js";
+import type { PatternName } from "../../tokenizers/pre-tokenizers.js";
+import type { TokenTable } from "../../tokenizers/vocab.js";
+import { numberOption, stringOption } from "../args.js";
+import { UsageError, type Command, type Io, type OptionSpec, type Parsed } from "../command.js";
+import { inputTexts, progress, readText, writeText } from "../io.js";
 
 const PATTERN_NAMES = ["gpt2", "cl100k", "o200k"];
 
@@ -159,7 +159,7 @@ const decode: Command = {
   },
 };
 
-export const bpeCommand: Command = {
+const command: Command = {
   name: "bpe",
   summary: "train, encode, count and decode with byte-level BPE (tokenizer.json, .tiktoken)",
   usage: "<train|encode|count|decode> [options]",
@@ -167,3 +167,5 @@ export const bpeCommand: Command = {
   subcommands: [train, encode, count, decode],
   details: "Examples:\n  tessera-ml bpe train corpus.txt --vocab-size 2000 -o tok.json\n  echo 'Hello world' | tessera-ml bpe encode -t tok.json\n  tessera-ml bpe count -t cl100k_base.tiktoken --pattern cl100k *.md",
 };
+
+export default command;

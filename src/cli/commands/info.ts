@@ -1,10 +1,10 @@
 // `tessera-ml info`: the build this runtime loaded, its features, threads and memory; --webgpu
 // also asks for a WebGPU adapter.
-import { info, memory } from "../runtime/info.js";
-import { initWebGpu } from "../backend/webgpu/init.js";
-import type { Command } from "./command.js";
+import { info, memory } from "../../runtime/info.js";
+import { initWebGpu } from "../../backend/webgpu/init.js";
+import type { Command } from "../command.js";
 
-export const infoCommand: Command = {
+const command: Command = {
   name: "info",
   summary: "the WebAssembly build, features, threads and memory in use",
   usage: "[--json] [--webgpu]",
@@ -31,3 +31,5 @@ export const infoCommand: Command = {
     for (const [k, v] of rows) io.stdout(`${k.padEnd(13)} ${v}\n`);
   },
 };
+
+export default command;

@@ -4,12 +4,12 @@
 import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { info } from "../runtime/info.js";
-import { randn } from "../tensor/index.js";
-import { tidy } from "../tensor/index.js";
-import { BPETokenizer } from "../tokenizers/bpe-tokenizer.js";
-import type { Command } from "./command.js";
-import { progress } from "./io.js";
+import { info } from "../../runtime/info.js";
+import { randn } from "../../tensor/index.js";
+import { tidy } from "../../tensor/index.js";
+import { BPETokenizer } from "../../tokenizers/bpe-tokenizer.js";
+import type { Command } from "../command.js";
+import { progress } from "../io.js";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,7 +30,8 @@ function sampleText(nChars: number): string {
 function builtIn(io: Parameters<NonNullable<Command["run"]>>[1], json: boolean): void {
   const sizes = [128, 256, 512];
   const bar = progress(io, "bench", sizes.length + 1, "cases");
-  const results: Record<string, number> = {};
+  const figures: { bench: string; case: string; impl: string; value: number; unit: string }[] = [];
+  const figure = (name: string, value: number, unit: string) => figures.push({ bench: "cli", case: name, impl: "tessera", value, unit });
   sizes.forEach((n, i) => {
     const a = randn([n, n]), b = randn([n, n]);
     tidy(() => a.matmul(b)); // warm-up
@@ -41,7 +42,7 @@ function builtIn(io: Parameters<NonNullable<Command["run"]>>[1], json: boolean):
       tidy(() => a.matmul(b));
       times.push(performance.now() - t0);
     }
-    results[`matmul ${n}×${n} GFLOP/s`] = (2 * n ** 3) / median(times) / 1e6;
+    figure(`matmul ${n}×${n}`, (2 * n ** 3) / median(times) / 1e6, "GFLOP/s");
     a.dispose(); b.dispose();
     bar.tick(i + 1);
   });
@@ -50,21 +51,21 @@ function builtIn(io: Parameters<NonNullable<Command["run"]>>[1], json: boolean):
   tok.encode(text.slice(0, 1 << 14));
   const t0 = performance.now();
   tok.encode(text);
-  results["BPE encode MB/s"] = text.length / 1e6 / ((performance.now() - t0) / 1000);
+  figure("BPE encode 1 MB", text.length / 1e6 / ((performance.now() - t0) / 1000), "MB/s");
   tok.dispose();
   bar.tick(sizes.length + 1);
   bar.end("bench done");
   const i = info();
   if (json) {
-    io.stdout(JSON.stringify({ build: i.build, threads: i.threadsInUse, results }) + "\n");
+    for (const f of figures) io.stdout(JSON.stringify({ ...f, build: i.build, threads: i.threadsInUse }) + "\n");
     return;
   }
   io.stdout(`build ${i.build}, ${i.threadsInUse} thread(s)\n`);
-  for (const [k, v] of Object.entries(results)) io.stdout(`${k.padEnd(26)} ${v.toFixed(1)}\n`);
+  for (const f of figures) io.stdout(`${`${f.case} ${f.unit}`.padEnd(26)} ${f.value.toFixed(1)}\n`);
   io.stdout("(the full benchmarks against PyTorch, tfjs and tokenizers run from a clone of the repository: npm run bench)\n");
 }
 
-export const benchCommand: Command = {
+const command: Command = {
   name: "bench",
   summary: "benchmarks: the repository's suite when run from a clone, else a short matmul / encode figure",
   usage: "[--json] [--quick] [names…]",
@@ -73,7 +74,7 @@ export const benchCommand: Command = {
     { name: "quick", type: "boolean", description: "the short built-in figure even inside the repository" },
   ],
   run(args, io) {
-    const suite = fileURLToPath(new URL("../../bench/run.mjs", import.meta.url));
+    const suite = fileURLToPath(new URL("../../../bench/run.mjs", import.meta.url));
     if (!args.options.quick && existsSync(suite)) {
       const r = spawnSync(process.execPath, [suite, ...(args.options.json ? ["--json"] : []), ...args.positional], { stdio: "inherit" });
       if (r.status !== 0) throw new Error(`bench/run.mjs exited with ${r.status ?? r.signal}`);
@@ -82,3 +83,5 @@ export const benchCommand: Command = {
     builtIn(io, args.options.json === true);
   },
 };
+
+export default command;
