@@ -47,3 +47,11 @@ export async function builtin<T>(name: BuiltinName): Promise<T | null> {
     return null;
   }
 }
+
+/**
+ * An optional package only Node-like runtimes may have (the `webgpu` Dawn binding). The specifier
+ * is a parameter so that no bundler folds it into a literal and tries to resolve it for a page.
+ */
+export function importOptional<T>(id: string): Promise<T> {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ id) as Promise<T>;
+}
