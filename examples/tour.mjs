@@ -1,6 +1,9 @@
 // `npm start`: a short tour of tessera on data generated or shipped in the repository: the runtime it
 // picked, autograd on the notes' backprop example, tokenizers, matmul speed and a small MLP.
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import * as ts from "tessera-ml";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
@@ -73,4 +76,15 @@ section("maze: Q-learning on the notes' 4×4 grid (002), 1000 episodes inside WA
   console.log(`${result.episodeSteps.reduce((s, v) => s + v, 0)} steps in ${ms.toFixed(2)} ms; greedy path ${path.moves} moves ` +
     `(shortest ${env.shortestPathLength}): ${path.cells.map(([r, c]) => `(${r},${c})`).join(" → ")}`);
   console.log(env.render(path));
+}
+
+section("command line: npx tessera-ml — train a BPE, count tokens with it (npx tessera-ml --help for more)");
+{
+  const cli = new URL("../dist/cli/main.js", import.meta.url).pathname;
+  const corpus = new URL("../test/fixtures/tokenizers/genesis-1-3.txt", import.meta.url).pathname;
+  const tok = join(mkdtempSync(join(tmpdir(), "tessera-tour-")), "tok.json");
+  const run = (...args) => execFileSync(process.execPath, [cli, ...args], { encoding: "utf8" }).trim();
+  run("bpe", "train", corpus, "--vocab-size", "300", "-o", tok);
+  console.log(`$ npx tessera-ml bpe count -t tok.json genesis-1-3.txt\n${run("bpe", "count", "-t", tok, corpus)}`);
+  rmSync(dirname(tok), { recursive: true });
 }
