@@ -15,16 +15,16 @@ const TYPES = {
 
 /**
  * Serves `mounts` (URL prefix → folder; the longest prefix wins) on 127.0.0.1. Resolves to the
- * listening server and its base URL; `isolate` adds the COOP/COEP headers.
+ * listening server and its base URL; `isolate` adds the COOP/COEP headers, `headers` any others.
  */
-export function serveStatic(mounts, { port = 0, isolate = true } = {}) {
+export function serveStatic(mounts, { port = 0, isolate = true, headers: extra = {} } = {}) {
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const prefix = prefixes.find((p) => path.startsWith(p));
     let file = prefix === undefined ? null : resolve(mounts[prefix], "." + normalize("/" + path.slice(prefix.length)));
     if (file !== null && existsSync(file) && statSync(file).isDirectory()) file = join(file, "index.html");
-    const headers = isolate ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } : {};
+    const headers = { ...(isolate ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" } : {}), ...extra };
     if (file === null || !file.startsWith(resolve(mounts[prefix])) || !existsSync(file)) {
       res.writeHead(404, { ...headers, "Content-Type": "text/plain" }).end(`not found: ${path}`);
       return;

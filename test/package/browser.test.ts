@@ -20,7 +20,7 @@ const skipReason = !isBuilt() ? "the package is not built (npm run build)"
 if (skipReason !== null) console.log(`browser suite skipped: ${skipReason}`);
 
 interface Served { server: { close(): void }; url: string }
-const serve = serveStatic as (mounts: Record<string, string>, o?: { port?: number; isolate?: boolean }) => Promise<Served>;
+const serve = serveStatic as (mounts: Record<string, string>, o?: { port?: number; isolate?: boolean; headers?: Record<string, string> }) => Promise<Served>;
 
 const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>tessera</title><script type="module" src="${script}"></script>\n`;
 
@@ -115,7 +115,7 @@ describe.skipIf(skipReason !== null)("browser (headless Chromium)", () => {
   async function checksAt(url: string) {
     const { page, errors, failed } = await open(url);
     try {
-      const r = await Promise.race([failed, page.waitForFunction(() => (window as unknown as { __result?: Promise<unknown> }).__result, null, { timeout: 60_000 })
+      const r = await Promise.race([failed, page.waitForFunction(() => (window as unknown as { __result?: Promise<unknown> }).__result, null, { timeout: 120_000 })
         .then(() => page.evaluate(() => (window as unknown as { __result: Promise<Record<string, unknown>> }).__result))]);
       return { r, errors, isolated: await page.evaluate(() => crossOriginIsolated) };
     } finally {
@@ -142,9 +142,20 @@ describe.skipIf(skipReason !== null)("browser (headless Chromium)", () => {
           expect(info.threadsInUse).toBe(1);
           expect(info.threadsReason).toMatch(/isolat|SharedArrayBuffer/i);
         }
-      }, 90_000);
+      }, 180_000);
     }
   }
+
+  it("a CSP that forbids workers: the threads build runs on one thread and info() says why", async () => {
+    const s = await serve({ "/": sites.vite! }, { isolate: true, headers: { "Content-Security-Policy": "worker-src 'none'" } });
+    servers.push(s);
+    const { r, isolated } = await checksAt(s.url);
+    expect(isolated).toBe(true);
+    expect(problems(r), JSON.stringify(r)).toEqual([]);
+    const info = r.info as { threadsInUse: number; threadsReason: string | null };
+    expect(info.threadsInUse).toBe(1);
+    expect(info.threadsReason).toMatch(/failed to start|cannot start/);
+  }, 180_000);
 
   it("Vite dev server (no configuration), cross-origin isolated", async () => {
     const vite = await import("vite");
@@ -161,14 +172,14 @@ describe.skipIf(skipReason !== null)("browser (headless Chromium)", () => {
     } finally {
       await server.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it("WebGPU: info().webgpu is false until an adapter is obtained; SwiftShader's adapter runs a matmul like the CPU", async () => {
     const s = await serve({ "/": sites.esbuild! }, { isolate: true });
     servers.push(s);
     const { page, errors } = await open(new URL("gpu.html", s.url).href);
     try {
-      const r = await page.waitForFunction(() => (window as unknown as { __gpu?: Promise<unknown> }).__gpu, null, { timeout: 60_000 })
+      const r = await page.waitForFunction(() => (window as unknown as { __gpu?: Promise<unknown> }).__gpu, null, { timeout: 120_000 })
         .then(() => page.evaluate(() => (window as unknown as { __gpu: Promise<Record<string, any>> }).__gpu));
       expect(errors).toEqual([]);
       expect(r.error).toBeUndefined();
@@ -182,15 +193,15 @@ describe.skipIf(skipReason !== null)("browser (headless Chromium)", () => {
     } finally {
       await page.close();
     }
-  }, 120_000);
+  }, 180_000);
 
   it("the playground: tokens with ids and counts, a model trained live (the loss chart drew, the loss fell), a sample", async () => {
     const s = await serve(playgroundMounts(), { isolate: true });
     servers.push(s);
     const { page, errors } = await open(s.url);
     try {
-      await page.waitForSelector("body[data-ready]", { timeout: 60_000 });
-      await page.waitForFunction(() => !document.getElementById("count-o200k")!.textContent!.includes("…"), null, { timeout: 60_000 });
+      await page.waitForSelector("body[data-ready]", { timeout: 120_000 });
+      await page.waitForFunction(() => !document.getElementById("count-o200k")!.textContent!.includes("…"), null, { timeout: 120_000 });
       await page.fill("#text", "Hello world! 東京 🚀");
       const counts = await page.evaluate(() => ["cl100k", "o200k", "trained"].map((k) => document.getElementById(`count-${k}`)!.textContent));
       const { encode: cl100k } = await import("gpt-tokenizer/encoding/cl100k_base");
@@ -201,7 +212,7 @@ describe.skipIf(skipReason !== null)("browser (headless Chromium)", () => {
       expect(ids).toEqual(cl100k("Hello world! 東京 🚀"));
       await page.fill("#steps", "60");
       await page.click("#train-button");
-      await page.waitForSelector("body[data-trained]", { timeout: 90_000 });
+      await page.waitForSelector("body[data-trained]", { timeout: 150_000 });
       const trained = JSON.parse((await page.getAttribute("body", "data-trained"))!);
       expect(trained.steps).toBe(60);
       expect(trained.last).toBeLessThan(trained.first);
@@ -224,5 +235,5 @@ describe.skipIf(skipReason !== null)("browser (headless Chromium)", () => {
     } finally {
       await page.close();
     }
-  }, 180_000);
+  }, 300_000);
 });

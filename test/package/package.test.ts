@@ -16,6 +16,8 @@ import { problems } from "./checks.mjs";
 const MAX_PACKED = 900_000;
 const MAX_UNPACKED = 3_000_000;
 const MAX_WASM_GZIP = 100_000; // SPEC §5: well under 100 KB gzipped per build
+// Each test starts runtimes and compilers; on 2 shared cores under load that takes minutes, not seconds.
+const SLOW = 180_000;
 
 function runJson(cmd: string, args: string[], cwd: string): Record<string, unknown> {
   const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 120_000, env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" } });
@@ -24,12 +26,18 @@ function runJson(cmd: string, args: string[], cwd: string): Record<string, unkno
   return JSON.parse(last) as Record<string, unknown>;
 }
 
-function tsc(which: "5.4" | "current", app: string, config: object, name: string): string {
+/** tsc's complaints ("" when none); the compilers run in parallel. */
+function tsc(which: "5.4" | "current", app: string, config: object, name: string): Promise<string> {
   const file = join(app, `tsconfig.${name}.json`);
   writeApp({ app } as Packed, { [`tsconfig.${name}.json`]: JSON.stringify(config) });
   const compiler = which === "5.4" ? join(root, "node_modules/typescript-5.4/bin/tsc") : join(root, "node_modules/typescript/bin/tsc");
-  const r = spawnSync(process.execPath, [compiler, "-p", file], { cwd: app, encoding: "utf8", timeout: 180_000 });
-  return r.status === 0 ? "" : (r.stdout || r.stderr || `tsc exited ${r.status}`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [compiler, "-p", file], { cwd: app, timeout: 240_000 });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("close", (code) => resolve(code === 0 ? "" : out || `tsc exited ${code}`));
+  });
 }
 
 const strict = { target: "ES2022", module: "NodeNext", moduleResolution: "NodeNext", strict: true, skipLibCheck: false, noEmit: true };
@@ -64,7 +72,7 @@ describe.skipIf(!isBuilt())("npm package", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
     expect(pkg.name).toBe("tessera-ml");
     expect(pkg.dependencies ?? {}).toEqual({}); // zero runtime dependencies
-  });
+  }, SLOW);
 
   it(`stays within its size budget (packed ≤ ${MAX_PACKED / 1000} kB, unpacked ≤ ${MAX_UNPACKED / 1e6} MB, each build ≤ ${MAX_WASM_GZIP / 1000} kB gzipped)`, () => {
     expect(p.size).toBeLessThanOrEqual(MAX_PACKED);
@@ -73,14 +81,14 @@ describe.skipIf(!isBuilt())("npm package", () => {
       const gz = execFileSync("gzip", ["-c", join(root, "build", `${b}.wasm`)]).length;
       expect(gz, b).toBeLessThanOrEqual(MAX_WASM_GZIP);
     }
-  });
+  }, SLOW);
 
   it("import in Node (ESM entry, top-level init)", () => {
     const r = runJson(process.execPath, ["main.mjs"], p.app);
     expect(r).toMatchObject({ roundtrip: true });
     expect(r.matmulMaxErr).toBeLessThan(1e-4);
     expect(r.lossLast).toBeLessThan(r.lossFirst as number);
-  });
+  }, SLOW);
 
   it("require in Node (CommonJS entry, synchronous init, no top-level await)", () => {
     const r = runJson(process.execPath, ["main.cjs"], p.app);
@@ -89,7 +97,7 @@ describe.skipIf(!isBuilt())("npm package", () => {
     const manual = runJson(process.execPath, ["-e", `const t = require("tessera-ml/manual"); const before = t.isInitialized();
       t.initSync({ build: "simd" }); console.log(JSON.stringify({ before, build: t.info().build, sum: t.tensor([1, 2, 3]).sum().item() }))`], p.app);
     expect(manual).toEqual({ before: false, build: "simd", sum: 6 });
-  });
+  }, SLOW);
 
   it("manual entry finds moved .wasm files through init({ wasmPaths }), and the automatic entry through setWasmPaths after a failed load", () => {
     mkdirSync(join(p.app, "static/wasm"), { recursive: true });
@@ -110,13 +118,13 @@ describe.skipIf(!isBuilt())("npm package", () => {
       console.log(JSON.stringify({ error, build: t.info().build }));`], moved);
     expect(auto.build).toBe("simd");
     expect(auto.error).toMatch(/^E_INIT: .*automatic load on import failed.*setWasmPaths/);
-  });
+  }, SLOW);
 
   it("Deno imports it from node_modules", () => {
     const r = runJson(bin("deno"), ["run", "-A", "main.mjs"], p.app);
     expect(r).toMatchObject({ roundtrip: true, info: { simd: true } });
     expect(r.matmulMaxErr).toBeLessThan(1e-4);
-  });
+  }, SLOW);
 
   it("Bun imports and requires it", () => {
     for (const f of ["main.mjs", "main.cjs"]) {
@@ -124,12 +132,12 @@ describe.skipIf(!isBuilt())("npm package", () => {
       expect(r, f).toMatchObject({ roundtrip: true, info: { simd: true } });
       expect(r.matmulMaxErr, f).toBeLessThan(1e-4);
     }
-  });
+  }, SLOW);
 
   it("its bin runs: npx tessera-ml info --json", () => {
     const r = runJson(join(p.app, "node_modules/.bin/tessera-ml"), ["info", "--json"], p.app);
     expect(r).toMatchObject({ simd: true });
-  });
+  }, SLOW);
 
   it("workerd: a worker bundled as wrangler does (conditions workerd, .wasm as modules) answers over HTTP on localhost", async () => {
     writeApp(p, { "worker.mjs": `import * as t from "tessera-ml";\nimport { runChecks } from "./checks.mjs";\nexport default { fetch: () => Response.json(runChecks(t)) };\n` });
@@ -196,31 +204,37 @@ console.log(i.threadsInUse, x.shape);
 `,
     });
 
-    it("TypeScript 5.4, strict, DOM lib, no Node types (no TS2315 on typed arrays)", () => {
-      expect(tsc("5.4", p.app, { compilerOptions: { ...strict, lib: ["ES2022", "DOM"], types: [] }, files: ["consumer.ts"] }, "ts54")).toBe("");
-    });
+    const snippets = readmeSnippets();
+    writeApp(p, Object.fromEntries(snippets.map((s, i) => [`readme/snippet-${i + 1}.ts`, `${s}\nexport {};\n`])));
+    // Started together at collection, awaited by the tests below.
+    const checked = {
+      ts54: tsc("5.4", p.app, { compilerOptions: { ...strict, lib: ["ES2022", "DOM"], types: [] }, files: ["consumer.ts"] }, "ts54"),
+      node: tsc("current", p.app, { compilerOptions: { ...strict, lib: ["ES2022"], ...nodeTypes }, files: ["consumer.ts"] }, "node"),
+      bundler: tsc("current", p.app, { compilerOptions: { ...strict, module: "ESNext", moduleResolution: "Bundler", lib: ["ES2022", "DOM"], types: [] }, files: ["consumer.ts"] }, "bundler"),
+      cts: tsc("current", p.app, { compilerOptions: { ...strict, lib: ["ES2022"], ...nodeTypes }, files: ["consumer.cts"] }, "cts"),
+      readme: tsc("current", p.app, { compilerOptions: { ...strict, lib: ["ES2022", "DOM"], ...nodeTypes }, include: ["readme/*.ts"] }, "readme"),
+    };
 
-    it("current TypeScript, strict, Node types without the DOM lib (no TS2503 on WebAssembly)", () => {
-      expect(tsc("current", p.app, { compilerOptions: { ...strict, lib: ["ES2022"], ...nodeTypes }, files: ["consumer.ts"] }, "node")).toBe("");
-    });
+    it("TypeScript 5.4, strict, DOM lib, no Node types (no TS2315 on typed arrays)", async () => {
+      expect(await checked.ts54).toBe("");
+    }, 240_000);
 
-    it("current TypeScript, moduleResolution bundler, DOM lib, no Node types", () => {
-      expect(tsc("current", p.app, { compilerOptions: { ...strict, module: "ESNext", moduleResolution: "Bundler", lib: ["ES2022", "DOM"], types: [] }, files: ["consumer.ts"] }, "bundler")).toBe("");
-    });
+    it("current TypeScript, strict, Node types without the DOM lib (no TS2503 on WebAssembly)", async () => {
+      expect(await checked.node).toBe("");
+    }, 240_000);
 
-    it("a CommonJS consumer (.cts) gets the require condition's .d.cts declarations", () => {
-      expect(tsc("current", p.app, { compilerOptions: { ...strict, lib: ["ES2022"], ...nodeTypes }, files: ["consumer.cts"] }, "cts")).toBe("");
-    });
+    it("current TypeScript, moduleResolution bundler, DOM lib, no Node types", async () => {
+      expect(await checked.bundler).toBe("");
+    }, 240_000);
 
-    it("every ```ts block of README.md typechecks (strict) against the package", () => {
-      const snippets = readmeSnippets();
+    it("a CommonJS consumer (.cts) gets the require condition's .d.cts declarations", async () => {
+      expect(await checked.cts).toBe("");
+    }, 240_000);
+
+    it("every ```ts block of README.md typechecks (strict) against the package", async () => {
       expect(snippets.length).toBeGreaterThanOrEqual(4);
-      const files: Record<string, string> = {};
-      snippets.forEach((s, i) => (files[`readme/snippet-${i + 1}.ts`] = `${s}\nexport {};\n`));
-      writeApp(p, files);
-      const out = tsc("current", p.app, { compilerOptions: { ...strict, lib: ["ES2022", "DOM"], ...nodeTypes }, include: ["readme/*.ts"] }, "readme");
-      expect(out).toBe("");
-    });
+      expect(await checked.readme).toBe("");
+    }, 240_000);
   });
 });
 
