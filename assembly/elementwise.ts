@@ -106,6 +106,13 @@ const ERFC_CONSTS = memory.data<f32>([0.70710678118654752, 0.5, 1.0, 0.17087277,
   }
 }
 
+// x^p as C's powf (torch's): AssemblyScript's Mathf.pow follows JS Math.pow instead, whose 1^±∞
+// and (−1)^±∞ are NaN; C (and torch) give 1 for any power of 1 and for (−1)^±∞.
+@inline function powC(x: f32, p: f32): f32 {
+  if (x == 1 || (x == -1 && Mathf.abs(p) == Infinity)) return 1;
+  return Mathf.pow(x, p);
+}
+
 // x: [n] f32; out: [n] = op(x), may alias x; n may be 0. pow: x^p with C/torch semantics
 // (negative base with integer p is defined, non-integer p gives NaN).
 export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
@@ -114,7 +121,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
     return;
   }
   if (op == Unary.pow && p != 1 && p != 2) {
-    for (let i = 0; i < n; i++) stf(out, i, Mathf.pow(ldf(x, i), p));
+    for (let i = 0; i < n; i++) stf(out, i, powC(ldf(x, i), p));
     return;
   }
   const n4 = n & ~3;
@@ -145,7 +152,7 @@ export function unaryF32(op: i32, x: usize, out: usize, n: i32, p: f32): void {
 export function unaryBackwardF32(op: i32, x: usize, y: usize, dy: usize, dx: usize, n: i32, p: f32): void {
   if (op == Unary.pow && p != 0 && p != 1 && p != 2) {
     const q = p - 1;
-    for (let i = 0; i < n; i++) stf(dx, i, ldf(dy, i) * (p * Mathf.pow(ldf(x, i), q)));
+    for (let i = 0; i < n; i++) stf(dx, i, ldf(dy, i) * (p * powC(ldf(x, i), q)));
     return;
   }
   const n4 = n & ~3;

@@ -44,13 +44,17 @@ function reduceRow(op: i32, p: usize, len: i32): f32 {
   return acc;
 }
 
-// out[0..inner) = op over l of rows p + l·inner, len ≥ 1: the first row is copied, then four rows
-// at a time are combined pairwise and folded into out.
+// out[0..inner) = op over l of rows p + l·inner, len ≥ 1: out starts as +0 (sum, mean: a column
+// of −0 sums to +0, as in torch) or the first row (max, min), then four rows at a time are
+// combined pairwise and folded into out.
 function reduceColumns(op: i32, p: usize, out: usize, len: i32, inner: i32): void {
   const n4 = inner & ~3;
   const row = <usize>inner << 2;
-  memory.copy(out, p, row);
   let l = 1;
+  if (op == Reduce.sum || op == Reduce.mean) {
+    memory.fill(out, 0, row);
+    l = 0;
+  } else memory.copy(out, p, row);
   for (; l + 4 <= len; l += 4) {
     const r0 = p + <usize>l * row, r1 = r0 + row, r2 = r1 + row, r3 = r2 + row;
     let i = 0;

@@ -5,7 +5,7 @@
 // the same small-op cases as a timed python3 subprocess; without it those rows say so.
 // Needs `npm run build` (imports ../dist).
 import { spawnSync } from "node:child_process";
-import { report, timeAsync, timeSync } from "./harness.mjs";
+import { report, timeAsync, timeBest } from "./harness.mjs";
 import { init, randn, setThreads, tensor, tidy } from "../dist/index.js";
 import { runtime } from "../dist/runtime/wasm.js";
 import { gemm } from "../dist/backend/cpu-wasm/gemm.js";
@@ -17,8 +17,10 @@ setThreads(1);
 const a = tensor([1, 2, 3, 4]), b = tensor([5, 6, 7, 8]);
 const w = tensor([1, 2, 3, 4], undefined, { requiresGrad: true });
 const us = {
-  add: timeSync(() => a.add(b).dispose()) * 1e6,
-  backward: timeSync(() => tidy(() => { w.mul(a).sum().backward(); })) * 1e6,
+  // best of batches on both sides (PyTorch: min of timeit.repeat), so the load of a shared machine
+  // does not decide the ratio
+  add: timeBest(() => a.add(b).dispose()) * 1e6,
+  backward: timeBest(() => tidy(() => { w.mul(a).sum().backward(); }), { batch: 500 }) * 1e6,
 };
 w.zeroGrad();
 
@@ -53,10 +55,10 @@ for (const [name, label] of [["add", "add 4 + dispose"], ["backward", "mul.sum.b
 // matmul 128 through the API vs the raw kernel, one thread each.
 const n = 128;
 const A = randn([n, n]), B = randn([n, n]);
-const apiS = timeSync(() => A.matmul(B).dispose());
+const apiS = timeBest(() => A.matmul(B).dispose(), { batch: 20 });
 const rt = runtime();
 const C = rt.arena.alloc(n * n * 4);
-const rawS = timeSync(() => gemm({ a: A.handle, b: B.handle, c: C, m: n, n, k: n }, rt));
+const rawS = timeBest(() => gemm({ a: A.handle, b: B.handle, c: C, m: n, n, k: n }, rt), { batch: 20 });
 const gf = (s) => 2 * n ** 3 / s / 1e9;
 report(BENCH, "matmul 128", "tessera API 1T", gf(apiS), "GFLOP/s");
 report(BENCH, "matmul 128", "raw gemm kernel 1T", gf(rawS), "GFLOP/s");
@@ -65,6 +67,6 @@ report(BENCH, "matmul 128", "API vs raw kernel", rawS / apiS, "x");
 // Reading back 1 MB.
 const big = randn([256 * 1024]);
 const into = new Float32Array(big.size);
-report(BENCH, "read 1 MB", "data() (new array)", timeSync(() => big.data()) * 1e3, "ms");
-report(BENCH, "read 1 MB", "dataInto(array)", timeSync(() => big.dataInto(into)) * 1e3, "ms");
+report(BENCH, "read 1 MB", "data() (new array)", timeBest(() => big.data(), { batch: 10 }) * 1e3, "ms");
+report(BENCH, "read 1 MB", "dataInto(array)", timeBest(() => big.dataInto(into), { batch: 10 }) * 1e3, "ms");
 report(BENCH, "read 1 MB", "await read()", (await timeAsync(() => big.read())) * 1e3, "ms");

@@ -12,6 +12,22 @@ export function timeSync(fn, { maxTime = 1.5, minSamples = 5 } = {}) {
   return b.stats.mean;
 }
 
+/**
+ * Seconds per call as the best of `reps` batches (each batch's mean), like Python's
+ * min(timeit.repeat(...)): for sub-microsecond calls on a shared machine, where a mean measures the
+ * other work as much as the call, and to compare with PyTorch timed that way.
+ */
+export function timeBest(fn, { batch = 2000, reps = 40 } = {}) {
+  for (let i = 0; i < batch; i++) fn();
+  let best = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < batch; i++) fn();
+    best = Math.min(best, (performance.now() - t0) / batch);
+  }
+  return best / 1000;
+}
+
 /** Mean seconds per call of an async fn (sequential awaits, after warm-up). */
 export async function timeAsync(fn, { maxTime = 1.5, minRuns = 5 } = {}) {
   for (let i = 0; i < 2; i++) await fn();

@@ -8,15 +8,16 @@ import * as ts from "tessera-ml";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
 const section = (title) => console.log(`\n== ${title} ==`);
+const runExample = (file) => execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL(file, import.meta.url).pathname], { stdio: "inherit" });
 
 section("runtime");
 console.log(info());
 
 section("backprop by hand (notes 003)");
-execFileSync(process.execPath, [new URL("./backprop.mjs", import.meta.url).pathname], { stdio: "inherit" });
+runExample("./backprop.mjs");
 
 section("tokenizers: BPE of the notes (001), then byte-level BPE on Genesis 1-3 (shipped)");
-execFileSync(process.execPath, [new URL("./bpe.mjs", import.meta.url).pathname], { stdio: "inherit" });
+runExample("./bpe.mjs");
 
 section("matmul throughput");
 for (const n of [128, 256, 512]) {
@@ -61,6 +62,15 @@ for (let epoch = 0; epoch <= 1000; epoch++) {
     console.log(`epoch ${epoch}: loss ${lossValue.toFixed(4)}, accuracy ${(acc * 100).toFixed(1)} %`);
   }
 }
+
+section("nn: the notes' sentiment classifier (002): vocabulary, padded ids, Embedding + MLP, Adam, fit(), safetensors");
+runExample("./sentiment.mjs");
+
+section("recurrent layers (002): nn.RNN sentiment and LSTM(10, 50) + Linear(50, 2) on fused WASM kernels, Adam");
+runExample("./rnn-classifier.mjs");
+
+section("optimizers of the notes (003): GD, momentum, AdaGrad, RMSProp, Adam on the same toy problem");
+runExample("./optimizers.mjs");
 
 section("memory");
 console.log(memory());

@@ -14,13 +14,17 @@ export class TesseraError extends Error {
   }
 }
 
-/** Short, readable rendering of a received value for error messages. */
-export function describe(value: unknown): string {
+/** Short, readable rendering of a received value for error messages (nested arrays to 4 levels). */
+export function describe(value: unknown, depth = 0): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (typeof value === "string") return JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value);
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
-  if (Array.isArray(value)) return value.length > 8 ? `array of length ${value.length}` : `[${value.map(describe).join(", ")}]`;
+  if (Array.isArray(value)) {
+    // a depth limit, so a cyclic or very deep array cannot overflow the stack while we report it
+    if (value.length > 8 || (depth >= 4 && value.length > 0)) return `array of length ${value.length}`;
+    return `[${value.map((v) => describe(v, depth + 1)).join(", ")}]`;
+  }
   if (ArrayBuffer.isView(value)) return `${value.constructor.name} of length ${(value as unknown as { length: number }).length}`;
   if (typeof value === "function") return "a function";
   const name = (value as object).constructor?.name;

@@ -2,7 +2,7 @@
 // (the CPU backend of the loaded runtime unless setDevice / useBackend chose another); an op finds
 // its backend from its inputs and refuses inputs on different devices (E_DEVICE, naming the tensor
 // to move), as PyTorch does.
-import { TesseraError } from "../errors.js";
+import { TesseraError, describe } from "../errors.js";
 import { runtime, type Runtime } from "../runtime/wasm.js";
 import type { Backend } from "./backend.js";
 import { CpuBackend } from "./cpu-wasm/cpu-backend.js";
@@ -50,7 +50,7 @@ export function resolveDevice(arg: string, device: unknown): Backend {
   if (typeof device === "object" && device !== null && typeof (device as Backend).alloc === "function") return device as Backend;
   const get = typeof device === "string" ? named.get(device) : undefined;
   if (!get) {
-    throw new TesseraError("E_DEVICE", `${arg}: expected one of ${[...named.keys()].map((k) => `"${k}"`).join(", ")}, received ${typeof device === "string" ? JSON.stringify(device) : String(device)}`);
+    throw new TesseraError("E_DEVICE", `${arg}: expected one of ${[...named.keys()].map((k) => `"${k}"`).join(", ")}, received ${describe(device)}`);
   }
   return get();
 }

@@ -6,7 +6,7 @@ import type { Backend } from "../backend/backend.js";
 import { defaultBackend, resolveDevice } from "../backend/device.js";
 import { Tensor, type DType, type NestedArray } from "./tensor.js";
 import { sizeOf, type Shape } from "./shape.js";
-import { checkShape } from "./check.js";
+import { MAX_DIMS, checkShape, checkTensor } from "./check.js";
 import { Generator, defaultGenerator } from "./random.js";
 
 export interface TensorOptions {
@@ -35,10 +35,12 @@ function checkOptions(fn: string, o: unknown): Options {
   return { dtype, requiresGrad, backend };
 }
 
+/** The shape of nested arrays, read along first elements; E_SHAPE past MAX_DIMS levels (a cyclic array would never end). */
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
   let d: NestedArray = data;
   while (Array.isArray(d)) {
+    if (shape.length === MAX_DIMS) fail("E_SHAPE", "tensor: data", `at most ${MAX_DIMS} levels of nested arrays`, data);
     shape.push(d.length);
     d = d[0];
   }
@@ -121,8 +123,24 @@ export function ones(shape: Shape, options?: TensorOptions): Tensor {
   return full(shape, 1, options);
 }
 
-export function zerosLike(t: Tensor): Tensor {
+export function zerosLike(input: Tensor): Tensor {
+  const t = checkTensor("zerosLike: input", input);
   return full(t.shape, 0, { dtype: t.dtype, device: t.device });
+}
+
+// Generated values (arange, randn, rand) go to the device in chunks of this many, after the tensor
+// is allocated: an impossible size is E_OOM at once, not a host array of a billion numbers first.
+const CHUNK = 65536;
+
+/** Fills t (already allocated) with value(i) for i in [0, t.size), a chunk at a time. */
+function fillGenerated(t: Tensor, value: (i: number) => number): Tensor {
+  const be = t.backend;
+  for (let at = 0; at < t.size; at += CHUNK) {
+    const chunk = t.dtype === "int32" ? new Int32Array(Math.min(CHUNK, t.size - at)) : new Float32Array(Math.min(CHUNK, t.size - at));
+    for (let i = 0; i < chunk.length; i++) chunk[i] = value(at + i);
+    be.write(t.handle, chunk, t.dtype, at);
+  }
+  return t;
 }
 
 /** arange(end) or arange(start, end, step), like torch.arange. */
@@ -132,22 +150,33 @@ export function arange(start: number, end?: number, step = 1, options?: TensorOp
   checkNumber("arange: end", end);
   checkNumber("arange: step", step);
   if (step === 0) fail("E_VALUE", "arange: step", "a non-zero number", step);
+  if (options !== undefined && (options === null || typeof options !== "object")) fail("E_TYPE", "arange: options", "an object", options);
   const n = Math.max(0, Math.ceil((end - start) / step));
   if (n > 2 ** 31 - 1) fail("E_RANGE", "arange", "fewer than 2^31 elements", n);
-  const values = Array.from({ length: n }, (_, i) => start + i * step);
-  const dtype = options?.dtype ?? (Number.isInteger(start) && Number.isInteger(step) ? "int32" : "float32");
-  return fromValues(values, [n], checkOptions("arange", { ...options, dtype }));
+  // like torch: integer values only when start, end and step are all integers (arange(5.5) is float)
+  const dtype = options?.dtype ?? (Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step) ? "int32" : "float32");
+  const o = checkOptions("arange", { ...options, dtype });
+  if (o.dtype === "int32" && n > 0) {
+    const last = start + (n - 1) * step;
+    for (const [i, v] of [[0, start], [1, start + step], [n - 1, last]] as const) {
+      if (i < n && (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)) fail("E_DTYPE", `arange: value ${i}`, "an int32 integer for dtype int32", v);
+    }
+  }
+  const t = fillGenerated(Tensor.empty([n], o.dtype, o.backend), (i) => start + i * step);
+  t.requiresGrad = o.requiresGrad;
+  return t;
 }
 
 function randomTensor(fn: string, shape: Shape, options: RandomOptions | undefined, draw: (g: Generator) => number): Tensor {
   const s = checkShape(`${fn}: shape`, shape);
+  if (options !== undefined && (options === null || typeof options !== "object")) fail("E_TYPE", `${fn}: options`, "an object", options);
   const { generator = defaultGenerator, ...rest } = options ?? {};
   if (!(generator instanceof Generator)) fail("E_TYPE", `${fn}: options.generator`, "a Generator", generator);
   const o = checkOptions(fn, rest);
   if (o.dtype === "int32") throw new TesseraError("E_DTYPE", `${fn}: options.dtype: expected "float32", received "int32"`);
-  const values = new Float32Array(sizeOf(s));
-  for (let i = 0; i < values.length; i++) values[i] = draw(generator);
-  return fromValues(values, s, o);
+  const t = fillGenerated(Tensor.empty(s, "float32", o.backend), () => draw(generator));
+  t.requiresGrad = o.requiresGrad;
+  return t;
 }
 
 export interface RandomOptions extends TensorOptions {

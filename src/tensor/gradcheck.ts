@@ -4,11 +4,13 @@
 // are perturbed in place on their device. One procedure, written as a generator that yields the
 // tensors whose values it needs: gradcheck reads them synchronously (CPU devices), gradcheckAsync
 // awaits t.read() (any device, a GPU included).
-import { TesseraError } from "../errors.js";
+import { TesseraError, checkNumber, fail } from "../errors.js";
 import { Tensor } from "./tensor.js";
+import { checkTensor } from "./check.js";
 import { noGrad } from "./autograd.js";
 import { tidy } from "./scope.js";
 import { Generator } from "./random.js";
+import { sizeOf } from "./shape.js";
 
 export interface GradcheckOptions {
   eps?: number;
@@ -27,14 +29,30 @@ type Values = Float32Array | Int32Array;
 
 /** The check; each `yield t` hands back t's values (and the caller disposes t if it was temporary). */
 function* check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions): Iterator<[Tensor, boolean], GradcheckResult, Values> {
+  if (typeof fn !== "function") fail("E_TYPE", "gradcheck: fn", "a function", fn);
+  if (!Array.isArray(inputs)) fail("E_TYPE", "gradcheck: inputs", "an array of tensors", inputs);
+  inputs.forEach((x, i) => checkTensor(`gradcheck: inputs[${i}]`, x));
+  if (options === null || typeof options !== "object") fail("E_TYPE", "gradcheck: options", "an object", options);
   const { eps = 1e-2, atol = 1e-2, rtol = 1e-2, seed = 0 } = options;
+  checkNumber("gradcheck: options.eps", eps, Number.MIN_VALUE);
+  checkNumber("gradcheck: options.atol", atol, 0);
+  checkNumber("gradcheck: options.rtol", rtol, 0);
   const gen = new Generator(seed);
-  const probe = noGrad(() => fn(...inputs));
-  const weights = Float64Array.from({ length: probe.size }, () => gen.random() * 2 - 1);
-  const backend = probe.backend; // the weights live where fn's output does (not just a device name)
-  probe.dispose();
-  const weightT = Tensor.empty(probe.shape, "float32", backend);
-  backend.write(weightT.handle, Float32Array.from(weights), "float32");
+  // the probe and fn's intermediates are freed by the tidy (an input that fn returns is not); the
+  // weights live where fn's output does (its backend, not just a device name)
+  const [shape, backend] = noGrad(() => tidy(() => {
+    const probe = fn(...inputs);
+    if (!(probe instanceof Tensor)) fail("E_TYPE", "gradcheck: fn", "a function that returns a Tensor", probe);
+    return [probe.shape.slice(), probe.backend] as const;
+  }));
+  const weights = Float64Array.from({ length: sizeOf(shape) }, () => gen.random() * 2 - 1);
+  const weightT = Tensor.empty(shape, "float32", backend);
+  try {
+    backend.write(weightT.handle, Float32Array.from(weights), "float32");
+  } catch (e) {
+    weightT.dispose();
+    throw e;
+  }
 
   // fn's output at the current inputs, its intermediates freed; the driver frees it once read
   // (unless fn returned an input itself).
@@ -49,8 +67,11 @@ function* check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: Grad
   };
 
   for (const x of inputs) x.zeroGrad();
-  tidy(() => fn(...inputs).mul(weightT).sum().backward());
-  weightT.dispose();
+  try {
+    tidy(() => fn(...inputs).mul(weightT).sum().backward());
+  } finally {
+    weightT.dispose(); // also when backward is refused (no input requires grad)
+  }
 
   let maxAbsError = 0;
   let ok = true;
@@ -64,11 +85,15 @@ function* check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: Grad
     const values = yield [x, false];
     for (let i = 0; i < x.size; i++) {
       const orig = values[i];
-      be.write(x.handle, [orig + eps], "float32", i);
-      const up = weighted(yield output());
-      be.write(x.handle, [orig - eps], "float32", i);
-      const down = weighted(yield output());
-      be.write(x.handle, [orig], "float32", i);
+      let up: number, down: number;
+      try {
+        be.write(x.handle, [orig + eps], "float32", i);
+        up = weighted(yield output());
+        be.write(x.handle, [orig - eps], "float32", i);
+        down = weighted(yield output());
+      } finally {
+        be.write(x.handle, [orig], "float32", i); // the input is restored even if fn throws
+      }
       const numeric = (up - down) / (2 * eps);
       const err = Math.abs(numeric - analytic[i]);
       if (err > maxAbsError) {

@@ -41,6 +41,7 @@ export function copyRaw(x: Tensor, shape: readonly number[] = x.shape.slice()): 
 
 export function reshape(input: Tensor, shape: number[]): Tensor {
   const x = checkTensor("reshape: input", input);
+  if (!Array.isArray(shape)) fail("E_TYPE", "reshape: shape", "an array of integers", shape);
   const infer = shape.indexOf(-1);
   if (shape.some((d, i) => !Number.isInteger(d) || d < -1 || (d === -1 && i !== infer))) {
     fail("E_SHAPE", "reshape: shape", "non-negative integers with at most one -1", shape);
@@ -220,7 +221,9 @@ function checkIndices(fn: string, x: Tensor, indices: unknown, bound: number): T
     throw new TesseraError("E_RANGE", `${fn}: indices[0]: expected an index in [0, -1], received ${v} (the axis has length 0)`);
   }
   if (be.syncRead && idx.size > 0) {
-    const at = be.findOutOfRange(idx.handle, idx.size, 0, bound - 1, 0);
+    // findOutOfRange lets one value through (`except`, here 0, valid whenever bound > 0); on an
+    // empty axis no index is valid, so the first one is already out of range.
+    const at = bound === 0 ? 0 : be.findOutOfRange(idx.handle, idx.size, 0, bound - 1, 0);
     if (at >= 0) {
       const v = be.readSync(idx.handle, at + 1, "int32")[at];
       throw new TesseraError("E_RANGE", `${fn}: indices[${at}]: expected an index in [0, ${bound - 1}], received ${v}`);

@@ -1,7 +1,7 @@
 // Layer normalisation over the trailing `normalizedShape` dimensions, matching
 // torch.nn.functional.layer_norm (biased variance, eps inside the square root). The forward saves
 // each row's mean and 1/std for the fused backward kernel.
-import { TesseraError, checkNumber } from "../errors.js";
+import { TesseraError, checkNumber, describe } from "../errors.js";
 import { Tensor } from "./tensor.js";
 import { record } from "./autograd.js";
 import { fmt, shapesEqual, sizeOf } from "./shape.js";
@@ -11,7 +11,7 @@ export function layerNorm(input: Tensor, normalizedShape: number | number[], w?:
   const x = floatTensor("layerNorm: input", input);
   const ns = typeof normalizedShape === "number" ? [normalizedShape] : normalizedShape;
   if (!Array.isArray(ns) || ns.length === 0 || ns.length > x.ndim || !shapesEqual(ns, x.shape.slice(x.ndim - ns.length))) {
-    throw new TesseraError("E_SHAPE", `layerNorm: normalizedShape: expected the trailing dimensions of input ${fmt(x.shape)}, received ${JSON.stringify(normalizedShape)}`);
+    throw new TesseraError("E_SHAPE", `layerNorm: normalizedShape: expected the trailing dimensions of input ${fmt(x.shape)}, received ${describe(normalizedShape)}`);
   }
   checkNumber("layerNorm: eps", eps, 0);
   const weight = w == null ? null : floatTensor("layerNorm: weight", w);

@@ -8,7 +8,7 @@ import { Tensor } from "./tensor.js";
 import { record } from "./autograd.js";
 import { sizeOf, fmt, type Shape } from "./shape.js";
 import { checkBool, floatTensor, normAxis } from "./check.js";
-import { copyRaw, expandRaw } from "./layout.js";
+import { expandRaw } from "./layout.js";
 
 /** [outer, len, inner] around axis; a 0-d tensor is [1, 1, 1]. */
 function split(shape: Shape, axis: number): [number, number, number] {
@@ -38,6 +38,36 @@ function outShape(shape: Shape, axes: number[], keepDim: boolean): number[] {
   return keepDim ? shape.map((d, i) => (axes.includes(i) ? 1 : d)) : shape.filter((_, i) => !axes.includes(i));
 }
 
+/**
+ * x reduced over `axes` (kept as size 1), one kernel call per axis, last axis first; x itself when
+ * there is none. An intermediate is freed if a later step fails (E_OOM).
+ */
+function reduceAxesRaw(x: Tensor, axes: readonly number[], op: ReduceOp): Tensor {
+  let cur = x;
+  try {
+    for (const a of [...axes].sort((p, q) => q - p)) {
+      const next = reduceAxisRaw(cur, a, op);
+      if (cur !== x) cur.dispose();
+      cur = next;
+    }
+  } catch (e) {
+    if (cur !== x) cur.dispose();
+    throw e;
+  }
+  return cur;
+}
+
+/**
+ * A tensor of `shape` filled with value: the sum (0) or mean (NaN) of an empty input. Reducing an
+ * empty tensor axis by axis could make an intermediate far larger than input and output — the
+ * product of the other dims, e.g. [1e5, 0, 1e4] → [1e5, 1, 1e4] — or one that cannot be allocated.
+ */
+function filled(x: Tensor, shape: number[], value: number): Tensor {
+  const out = Tensor.empty(shape, "float32", x.backend);
+  x.backend.fill(out.handle, out.size, value, "float32");
+  return out;
+}
+
 /** Sum or mean over axes; one kernel call per axis. */
 function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | undefined, keepDim: boolean): Tensor {
   const x = floatTensor(`${fn}: input`, input);
@@ -45,16 +75,12 @@ function sumLike(fn: "sum" | "mean", input: Tensor, axis: number | number[] | un
   const axes = x.ndim === 0 ? [] : axesOf(fn, x, axis);
   if (x.ndim === 0 && axis !== undefined) axesOf(fn, x, axis); // validates; a 0-d sum is its value
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
-  let cur = x;
-  for (const a of [...axes].sort((p, q) => q - p)) {
-    const next = reduceAxisRaw(cur, a, fn);
-    if (cur !== x) cur.dispose();
-    cur = next;
-  }
   const shape = outShape(x.shape, axes, keepDim);
   let out: Tensor;
-  if (cur === x) out = copyRaw(x, shape);
+  if (x.size === 0) out = filled(x, shape, fn === "sum" ? 0 : NaN);
   else {
+    // a 0-d input goes through the kernel too, which adds to +0 like torch (−0 sums to +0)
+    const cur = x.ndim === 0 ? reduceAxisRaw(x, 0, fn) : reduceAxesRaw(x, axes, fn);
     out = cur.view(shape);
     cur.dispose();
   }
@@ -130,12 +156,8 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   const axes: number[] = [];
   for (let i = 0; i < g.ndim; i++) if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
   if (axes.length === 0) return g.view(shape.slice());
-  let cur = g;
-  for (const a of axes.reverse()) {
-    const next = reduceAxisRaw(cur, a, "sum");
-    if (cur !== g) cur.dispose();
-    cur = next;
-  }
+  if (g.size === 0) return filled(g, shape.slice(), 0);
+  const cur = reduceAxesRaw(g, axes, "sum");
   const out = cur.view(shape.slice());
   cur.dispose();
   return out;

@@ -7,7 +7,7 @@
 // when it fills (or when a tidy() hands them out) are registered: short-lived tensors never are.
 import { TesseraError, describe } from "../errors.js";
 import type { Storage } from "./storage.js";
-import type { Tensor } from "./tensor.js";
+import { Tensor } from "./tensor.js"; // (a cycle with tensor.ts: used only inside functions)
 
 const scopes: Set<Tensor>[] = [];
 
@@ -47,6 +47,12 @@ export function untrackDisposed(t: Tensor): void {
 
 /** Exempts t from disposal by the enclosing tidy scopes (the registry still backs it up). */
 export function keep<T extends Tensor>(t: T): T {
+  // anything else would sit in the nursery until promote() hands it to the registry, which throws
+  // far from here (or, for a number, the registry's own TypeError at registration)
+  if (!(t instanceof Tensor)) {
+    const other = (t as { isTensor?: unknown } | null)?.isTensor === true;
+    throw new TesseraError("E_TYPE", `keep: t: expected a Tensor${other ? " of this copy of tessera, received a Tensor made by another copy of the package" : `, received ${describe(t)}`}`);
+  }
   for (let i = 0; i < scopes.length; i++) scopes[i].delete(t);
   if (!t.registered && nursery.push(t) >= NURSERY) promote();
   return t;

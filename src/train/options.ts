@@ -8,15 +8,15 @@ import { DataLoader } from "../data/loader.js";
 import { isDataset, type Dataset } from "../data/dataset.js";
 import { resolveCheckpoint, type CheckpointOptions, type ResolvedCheckpoint } from "./checkpoint.js";
 
+/** What fit reads of a parameter group: its tensors and learning rate (other options are the optimizer's). */
 export interface ParamGroup {
   params: Tensor[];
   lr: number;
-  [option: string]: unknown;
 }
 
 /** PyTorch's optimizer shape: torch.optim.SGD / Adam and tessera's optim.* all fit it. */
 export interface OptimizerLike {
-  paramGroups: ParamGroup[];
+  readonly paramGroups: readonly ParamGroup[];
   step(): void;
   zeroGrad(): void;
   stateDict?(): unknown;
