@@ -1,6 +1,6 @@
 // Worked example 10 of the notes (seeds/003): backpropagation by hand for y = w·x + b with the loss
 // ½(y − t)², checked against autograd, then a few gradient-descent steps.
-import { tensor } from "../dist/index.js";
+import { tensor } from "tessera-ml";
 
 const x = tensor(1.5);
 const w = tensor(0.8, undefined, { requiresGrad: true });

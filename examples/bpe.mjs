@@ -2,7 +2,7 @@
 // with 5 merges, then byte-level BPE trained on a real corpus (KJV Genesis 1-3, shipped in the repo).
 // Run after `npm run build`: node examples/bpe.mjs
 import { readFileSync } from "node:fs";
-import { BPETokenizer } from "../dist/index.js";
+import { BPETokenizer } from "tessera-ml";
 
 const corpus = ["hello world", "world of hello", "hello world of nlp"];
 // The notes start from characters; 10 distinct characters + 5 merges.

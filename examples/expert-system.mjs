@@ -4,7 +4,7 @@
 // 有毛发 + 有蹄 + 黑条纹; their code concludes 斑马 (zebra) — their printed sample output shows a
 // 老虎 (tiger) line that those facts cannot produce — so the tiger is shown from facts that give it.
 // Then negation (a fact known to be false) and a contradiction.
-import { reasoning } from "../dist/index.js";
+import { reasoning } from "tessera-ml";
 
 // 知识库: the notes' rules, in their order (names added for the trace)
 const rules = [

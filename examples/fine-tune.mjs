@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WordPieceTokenizer, parseTemplate, saveWordPieceJson, data, fit, models, nn, optim, F, metrics, pipeline, manualSeed, Generator, noGrad, tidy } from "../dist/index.js";
+import { WordPieceTokenizer, parseTemplate, saveWordPieceJson, data, fit, models, nn, optim, F, metrics, pipeline, manualSeed, Generator, noGrad, tidy } from "tessera-ml";
 
 const short = process.argv.includes("--short");
 const S = short

@@ -6,7 +6,7 @@
 // unit-length 64-d vectors around four topic directions stand in for them (seeded, so the run
 // repeats). Writes out/kmeans-tsne.svg.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { cluster, manifold, metrics, plot, Generator } from "../dist/index.js";
+import { cluster, manifold, metrics, plot, Generator } from "tessera-ml";
 
 const g = new Generator(0);
 const dim = 64, perTopic = [140, 110, 90, 60], spread = [0.9, 1.1, 0.8, 1.2];

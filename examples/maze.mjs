@@ -4,7 +4,7 @@
 // a shortest one) and the reward curve as text, writes it as out/maze-rewards.svg, then does the same
 // on a seeded 15×31 maze with several routes, and compares SARSA.
 import { mkdirSync, writeFileSync } from "node:fs";
-import * as ts from "../dist/index.js";
+import * as ts from "tessera-ml";
 
 const { rl } = ts;
 const ACTION_NAMES = rl.ACTIONS;

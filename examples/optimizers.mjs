@@ -2,7 +2,7 @@
 // on the notes' toy problem y = w·x + b, x = 1.5, target 0.8, L = ½(y − 0.8)², from w = 0.8, b = 0.2
 // (the notes print y = 1.4, L = 0.18). The notes give no learning rates; these use ε = 0.1 (RMSProp
 // ε = 0.01, ρ = 0.9). test/optim/notes.test.ts checks the same runs against the notes' rules and torch.
-import { tensor, tidy, optim } from "../dist/index.js";
+import { tensor, tidy, optim } from "tessera-ml";
 
 const X = 1.5, TARGET = 0.8, STEPS = 20;
 const runs = {

@@ -4,7 +4,7 @@
 // 0.05, weights x^0.75, 100 epochs of plain SGD over the nonzero cells); then PCA(n_components=2) of
 // the word vectors and a scatter plot with each word written beside its point. Writes out/pca-words.svg.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { decomposition, plot, Generator } from "../dist/index.js";
+import { decomposition, plot, Generator } from "tessera-ml";
 
 const sentences = ["I love machine learning", "I love deep learning", "machine learning is fun", "deep learning is fun"];
 

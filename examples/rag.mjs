@@ -5,7 +5,7 @@
 // question are retrieved and put into the prompt a generator would receive. `--question "..."` asks
 // your own; `--k 3` sets how many passages.
 import { readFileSync } from "node:fs";
-import * as ts from "../dist/index.js";
+import * as ts from "tessera-ml";
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);

@@ -6,7 +6,7 @@
 //    first feature sums above zero, trained with cross-entropy.
 // Both train with Adam, as the notes do (lr 1e-3 for the LSTM as in the notes; 1e-2 for the small RNN
 // so that 100 epochs suffice). Run: npm run build && node examples/rnn-classifier.mjs
-import { F, manualSeed, nn, noGrad, optim, randn, tensor, tidy } from "../dist/index.js";
+import { F, manualSeed, nn, noGrad, optim, randn, tensor, tidy } from "tessera-ml";
 
 manualSeed(42);
 

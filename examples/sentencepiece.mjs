@@ -4,7 +4,7 @@
 // decode, a batch with the file's template, and a save that loads back; then a Unigram model trained here.
 // Run after `npm run build`: node examples/sentencepiece.mjs
 import { readFileSync } from "node:fs";
-import { loadTokenizerJson, saveTokenizerJson } from "../dist/index.js";
+import { loadTokenizerJson, saveTokenizerJson } from "tessera-ml";
 
 const file = (name) => readFileSync(new URL(`../test/fixtures/tokenizers/spm-${name}.tokenizer.json`, import.meta.url), "utf8");
 const text = "In the beginning God created ｔｈｅ heaven — ①日 🙂";
@@ -21,7 +21,7 @@ for (const name of ["llama", "t5"]) {
 }
 
 // Training a Unigram model SentencePiece's way on Genesis 1-3 (shipped), then using it.
-const { PipelineTokenizer } = await import("../dist/index.js");
+const { PipelineTokenizer } = await import("tessera-ml");
 const genesis = readFileSync(new URL("../test/fixtures/tokenizers/genesis-1-3.txt", import.meta.url), "utf8").split("\n").filter((l) => l.trim());
 const uni = PipelineTokenizer.trainUnigram(genesis, { vocabSize: 400 });
 const verse = "And God said, Let there be light: and there was light.";

@@ -4,7 +4,7 @@
 // cross-entropy, here fused as F.binaryCrossEntropyWithLogits), 100 epochs, loss every 10.
 // As in the notes, Adam with lr 0.001. One difference: padding uses a "<pad>" id 0 with "<unk>" 1
 // (the notes pad with <unk>'s 0).
-import { nn, optim, F, fit, data, io, manualSeed, noGrad } from "../dist/index.js";
+import { nn, optim, F, fit, data, io, manualSeed, noGrad } from "tessera-ml";
 
 manualSeed(0);
 

@@ -3,7 +3,7 @@
 // vectors of each review's known words, hold out 20 %, fit LogisticRegression() and report accuracy
 // and F1 — then the notes' suggested alternative, TF-IDF features, on the same split. The reviews
 // are generated (seeded): sentiment words mixed into filler shared by both classes.
-import * as ts from "../dist/index.js";
+import * as ts from "tessera-ml";
 
 const { embeddings, text, linearModel, metrics } = ts;
 

@@ -12,7 +12,7 @@
 import { readFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BPETokenizer, data, fit, models, optim, F, manualSeed, info, tidy, noGrad } from "../dist/index.js";
+import { BPETokenizer, data, fit, models, optim, F, manualSeed, info, tidy, noGrad } from "tessera-ml";
 
 const arg = (name, fallback) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback;
 const short = process.argv.includes("--short");

@@ -5,7 +5,7 @@
 // Run after `npm run build`: node examples/tokenizer-batch.mjs
 import { readFileSync } from "node:fs";
 import o200k from "js-tiktoken/ranks/o200k_base";
-import { fromTiktoken, setThreads } from "../dist/index.js";
+import { fromTiktoken, setThreads } from "tessera-ml";
 
 const lines = [];
 for (const line of o200k.bpe_ranks.split("\n")) {

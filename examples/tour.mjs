@@ -1,8 +1,10 @@
 // `npm start`: a short tour of tessera on data generated or shipped in the repository: the runtime it
 // picked, autograd on the notes' backprop example, tokenizers, matmul speed, a small MLP, Q-learning and classic ML.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import * as ts from "../dist/index.js";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import * as ts from "tessera-ml";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
 const section = (title) => console.log(`\n== ${title} ==`);
@@ -160,3 +162,14 @@ execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./t
 
 section("pretrain a BERT-style encoder, fine-tune it fully and with LoRA, pipelines (notes 001 §2.1, 004)");
 execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./fine-tune.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
+
+section("command line: npx tessera-ml — train a BPE, count tokens with it (npx tessera-ml --help for more)");
+{
+  const cli = new URL("../dist/cli/main.js", import.meta.url).pathname;
+  const corpus = new URL("../test/fixtures/tokenizers/genesis-1-3.txt", import.meta.url).pathname;
+  const tok = join(mkdtempSync(join(tmpdir(), "tessera-tour-")), "tok.json");
+  const run = (...args) => execFileSync(process.execPath, [cli, ...args], { encoding: "utf8" }).trim();
+  run("bpe", "train", corpus, "--vocab-size", "300", "-o", tok);
+  console.log(`$ npx tessera-ml bpe count -t tok.json genesis-1-3.txt\n${run("bpe", "count", "-t", tok, corpus)}`);
+  rmSync(dirname(tok), { recursive: true });
+}

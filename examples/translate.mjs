@@ -7,7 +7,7 @@
 //    toy pairs "hello world meet you" → "hi there meet you", "nice to meet you" → "pleased to meet
 //    you", greedy decoding.
 // Run: npm run build && node examples/translate.mjs   (--short: the Seq2Seq part only)
-import { F, manualSeed, models, noGrad, optim, tensor, tidy } from "../dist/index.js";
+import { F, manualSeed, models, noGrad, optim, tensor, tidy } from "tessera-ml";
 
 const short = process.argv.includes("--short");
 

@@ -4,7 +4,7 @@
 // "king − man + woman ≈ queen" analogy on a generated corpus where rank and gender are planted
 // (words share the contexts of their rank and of their gender), with gensim's analogy evaluation and
 // a word2vec-format round trip. Run: npm run build && node examples/word-vectors.mjs
-import { embeddings } from "../dist/index.js";
+import { embeddings } from "tessera-ml";
 
 const { Word2Vec, GloVe, KeyedVectors, cooccurrence } = embeddings;
 const fmt = (pairs) => pairs.map(([w, s]) => `${w} ${s.toFixed(3)}`).join(", ");

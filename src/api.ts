@@ -2,9 +2,10 @@
 // their own module to init()). Re-exports only.
 export { TesseraError } from "./errors.js";
 export type { ErrorCode } from "./errors.js";
-export { init, isInitialized } from "./runtime/wasm.js";
-export type { BuildName, InitOptions } from "./runtime/wasm.js";
+export { init, initSync, isInitialized, setWasmPaths } from "./runtime/wasm.js";
+export type { BuildName, InitOptions, WasmPaths, Runtime, Features } from "./runtime/wasm.js";
 export { info, memory } from "./runtime/info.js";
+export type { Info, MemoryInfo } from "./runtime/info.js";
 export { setThreads, shutdownThreads } from "./runtime/pool.js";
 export { setDevice, getDevice } from "./backend/device.js";
 export { initWebGpu, webgpuStats, setAutoThresholds, autoStats } from "./backend/webgpu/init.js";

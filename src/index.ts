@@ -1,5 +1,6 @@
-// `import "tessera"`: the public API, initialised on import (picks and loads the best build).
-// Use "tessera/manual" to call init() yourself (e.g. Cloudflare workerd with a static .wasm import).
-import { init } from "./runtime/wasm.js";
+// `import "tessera-ml"`: the public API, initialised on import (picks and loads the best build).
+// A failed load (a bundler moved the .wasm files) does not fail the import: the first call says so,
+// and `await init({ wasmPaths })` can still load it. "tessera-ml/manual" leaves init() to you.
+import { autoInit } from "./runtime/wasm.js";
 export * from "./api.js";
-await init();
+await autoInit();

@@ -6,7 +6,8 @@
 // distanceWeighting false reproduces the notes' plain window counts (seeds/002).
 import { TesseraError, checkInt, checkNumber, describe } from "../errors.js";
 import { Generator } from "../tensor/random.js";
-import { threadsInUse } from "../runtime/pool.js";
+import { threadsFor } from "../runtime/pool.js";
+import { runtime } from "../runtime/wasm.js";
 import { formatEpochSummary, stderrProgressBar, type ProgressBar } from "../train/progress.js";
 import { KeyedVectors } from "./keyed-vectors.js";
 import { withWasmBuffers } from "./wasm-buffers.js";
@@ -184,7 +185,7 @@ export class GloVe {
     const epochs = o.epochs === undefined ? 25 : checkInt(arg("epochs"), o.epochs, 1, 1 << 20);
     const eta = o.learningRate === undefined ? 0.05 : checkNumber(arg("learningRate"), o.learningRate, Number.MIN_VALUE);
     const seed = o.seed === undefined ? 1 : checkInt(arg("seed"), o.seed, 0, Number.MAX_SAFE_INTEGER);
-    const threads = o.threads === undefined ? threadsInUse() : checkInt(arg("threads"), o.threads, 1, 256);
+    const threads = o.threads === undefined ? threadsFor(runtime()) : checkInt(arg("threads"), o.threads, 1, 256);
     if (o.onProgress !== undefined && typeof o.onProgress !== "function") throw new TesseraError("E_TYPE", `${arg("onProgress")}: expected a function, received ${describe(o.onProgress)}`);
     const progress = o.progress ?? true;
     if (typeof progress !== "boolean") throw new TesseraError("E_TYPE", `${arg("progress")}: expected a boolean, received ${describe(progress)}`);

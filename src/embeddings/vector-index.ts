@@ -8,7 +8,8 @@ import { TesseraError, checkInt, describe } from "../errors.js";
 import { cpuBackend } from "../backend/device.js";
 import type { CpuBackend } from "../backend/cpu-wasm/cpu-backend.js";
 import type { Handle } from "../backend/backend.js";
-import { threadsInUse } from "../runtime/pool.js";
+import { threadsFor } from "../runtime/pool.js";
+import { runtime } from "../runtime/wasm.js";
 import { toRows } from "./rows.js";
 import { crc32 } from "./crc32.js";
 
@@ -190,7 +191,7 @@ export class VectorIndex {
     if (options === null || typeof options !== "object") throw new TesseraError("E_TYPE", `VectorIndex.${what}: options: expected an object, received ${describe(options)}`);
     const metric = options.metric === undefined ? this.metric : checkMetric(`VectorIndex.${what}: options.metric`, options.metric);
     const limit = options.limit === undefined ? this.count : Math.min(this.count, checkInt(`VectorIndex.${what}: options.limit`, options.limit, 0));
-    const threads = options.threads === undefined ? threadsInUse() : checkInt(`VectorIndex.${what}: options.threads`, options.threads, 1, 256);
+    const threads = options.threads === undefined ? threadsFor(runtime()) : checkInt(`VectorIndex.${what}: options.threads`, options.threads, 1, 256);
     return { metric, limit, threads };
   }
 

@@ -7,7 +7,8 @@
 // Not bit-identical to gensim (its generators are numpy's and per job); same algorithm and tables.
 import { TesseraError, checkInt, checkNumber, describe } from "../errors.js";
 import { Generator } from "../tensor/random.js";
-import { threadsInUse } from "../runtime/pool.js";
+import { threadsFor } from "../runtime/pool.js";
+import { runtime } from "../runtime/wasm.js";
 import { formatEpochSummary, stderrProgressBar, type ProgressBar } from "../train/progress.js";
 import { KeyedVectors } from "./keyed-vectors.js";
 import { withWasmBuffers } from "./wasm-buffers.js";
@@ -138,7 +139,7 @@ function resolve(name: string, o: Word2VecOptions, fastText: boolean): Resolved 
     alpha, minAlpha,
     epochs: int("epochs", 5, 1, 1 << 20),
     seed: int("seed", 1, 0, Number.MAX_SAFE_INTEGER),
-    threads: int("threads", threadsInUse(), 1, 256),
+    threads: int("threads", threadsFor(runtime()), 1, 256),
     shrinkWindows: bool("shrinkWindows", true),
     cbowMean: bit("cbowMean", 1),
     minN, maxN,

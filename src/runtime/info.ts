@@ -1,6 +1,6 @@
 // What the loader chose and what memory is in use.
 import { runtime, type BuildName } from "./wasm.js";
-import { threadsInUse } from "./pool.js";
+import { threadsInUse, threadsReason } from "./pool.js";
 import { webGpuStatus } from "./webgpu.js";
 
 export interface Info {
@@ -10,12 +10,16 @@ export interface Info {
   /** True once initWebGpu() obtained an adapter and a device (not merely because navigator.gpu exists). */
   webgpu: boolean;
   build: BuildName;
+  /** Threads a large job really gets: the caller plus the pool workers that started. */
   threadsInUse: number;
+  /** Why threadsInUse is below the thread setting (no shared memory, not cross-origin isolated,
+   * no Worker in this runtime, workers refused by a Content-Security-Policy), or null. */
+  threadsReason: string | null;
 }
 
 export function info(): Info {
   const rt = runtime();
-  return { ...rt.features, webgpu: webGpuStatus().available, build: rt.build, threadsInUse: threadsInUse() };
+  return { ...rt.features, webgpu: webGpuStatus().available, build: rt.build, threadsInUse: threadsInUse(rt), threadsReason: threadsReason(rt) };
 }
 
 export interface MemoryInfo {

@@ -6,9 +6,12 @@
 // Workers are unref'd (they never keep a process alive). Lowering the thread count asks the surplus
 // workers to leave (the `live` word of the control block) rather than killing them, so none can die
 // between entering and leaving join(); shutdownThreads() asks all of them and waits until they are gone.
+// A worker counts (threadsInUse) once it has instantiated the module and said so; where none can
+// start (workerd has no Worker, a Content-Security-Policy refuses blob: workers) the reason is kept.
 import { checkInt, fail } from "../errors.js";
 import { hasSharedMemory } from "./features.js";
-import { isInitialized, runtime, type Runtime } from "./wasm.js";
+import { builtin, builtinSync, isNodeLike } from "./platform.js";
+import type { Runtime } from "./wasm.js";
 import { Ctl } from "./abi.js";
 
 // Control block slots, in i32 units.
@@ -35,17 +38,26 @@ type NodeWorker = {
 type WorkerThreads = { Worker: new (code: string, opts: object) => NodeWorker };
 
 // Node, Deno and Bun: worker_threads (eval'd code, so no worker file has to be found next to src/ or
-// dist/) and the core count, loaded without top-level await (init() awaits `poolModulesReady`, so
-// the default thread count is right from the first op; nothing fails where they do not exist).
-// Until they arrive, jobs run on the caller alone.
+// dist/) and the core count, synchronously where the runtime can (process.getBuiltinModule, the
+// CommonJS entry), else loaded without top-level await (init() awaits `poolModulesReady`, so the
+// default thread count is right from the first op; nothing fails where they do not exist). Until
+// they arrive, jobs run on the caller alone.
+type Os = { availableParallelism?: () => number; cpus(): unknown[] };
 let workerThreads: WorkerThreads | null = null;
 let nodeCores = 0;
-let nodeLoading = typeof process !== "undefined" && typeof process.versions?.node === "string";
+let nodeLoading = isNodeLike();
+function adoptNodeModules(os: Os | null, wt: unknown): void {
+  if (os) nodeCores = os.availableParallelism?.() ?? os.cpus().length;
+  if (wt && typeof (wt as WorkerThreads).Worker === "function") workerThreads = wt as WorkerThreads;
+  nodeLoading = false;
+}
+if (nodeLoading && builtinSync("os") && builtinSync("worker_threads")) adoptNodeModules(builtinSync<Os>("os"), builtinSync("worker_threads"));
 export const poolModulesReady: Promise<void> = !nodeLoading ? Promise.resolve() :
-  Promise.all([import("node:os"), import("node:worker_threads")]).then(([os, wt]) => {
-    nodeCores = os.availableParallelism?.() ?? os.cpus().length;
-    workerThreads = wt as unknown as WorkerThreads;
-  }, () => {}).finally(() => { nodeLoading = false; });
+  Promise.all([builtin<Os>("os"), builtin("worker_threads")]).then(([os, wt]) => adoptNodeModules(os, wt), () => { nodeLoading = false; });
+/** Called by the CommonJS entry once it has handed over the built-ins: no waiting at all. */
+export function loadPoolModulesSync(): void {
+  if (nodeLoading) adoptNodeModules(builtinSync<Os>("os"), builtinSync("worker_threads"));
+}
 const sharedMemoryWorks = hasSharedMemory();
 
 // 0 while unknown (Node's count still loading, or a runtime that does not tell).
@@ -81,10 +93,34 @@ export function setThreads(n: number): void {
   for (const p of pools.values()) p.keep(setting() - 1);
 }
 
-/** Threads a large job uses on the current runtime (1 without shared memory). */
-export function threadsInUse(): number {
-  const shared = isInitialized() ? runtime().shared : sharedMemoryWorks;
-  return shared ? setting() : 1;
+/**
+ * Threads a large job on `rt` really gets: the caller plus the pool workers that started (each
+ * instantiated the module and reported in). 1 without shared memory, where workers cannot start,
+ * and before the pool's workers have come up.
+ */
+export function threadsInUse(rt: Runtime | null): number {
+  if (!rt?.shared) return 1;
+  const p = pools.get(rt.memory);
+  return p ? Math.min(setting(), 1 + p.ready()) : 1;
+}
+
+/** Why a job on `rt` gets fewer threads than setThreads() asked for, or null when it does not. */
+export function threadsReason(rt: Runtime | null): string | null {
+  if (rt === null) return null;
+  if (!rt.shared) {
+    if (!sharedMemoryWorks) {
+      const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+      return isolated === false
+        ? "no shared memory: the page is not cross-origin isolated (serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)"
+        : "no shared memory (SharedArrayBuffer) in this runtime";
+    }
+    return `the ${rt.build} build has no threads`;
+  }
+  if (setting() <= 1) return null;
+  const p = pools.get(rt.memory);
+  if (p?.failure) return p.failure;
+  if (!p || 1 + p.ready() < setting()) return "workers are still starting";
+  return null;
 }
 
 /** Threads a job on `rt` may use: the setting if its memory is shared, else 1. */
@@ -100,6 +136,7 @@ const SPIN = 1 << 15;
 // returns once its index is above `live`; `exited()` then tells the pool its slot is free.
 const workerLoop = `
   const ex = new WebAssembly.Instance(wasmModule, { env: { memory } }).exports;
+  ready();
   const i32 = new Int32Array(memory.buffer);
   const gen = (ctl >> 2) + ${GEN}, live = (ctl >> 2) + ${LIVE};
   let seen = Atomics.load(i32, gen);
@@ -110,15 +147,24 @@ const workerLoop = `
     seen = Atomics.load(i32, gen);
   }
   exited();`;
-const nodeWorkerCode = `const { wasmModule, memory, ctl, index } = require("node:worker_threads").workerData;
-  const exited = () => {};${workerLoop}`;
+// Node evaluates it as CommonJS, or as a module when the process runs with --input-type=module
+// (workers inherit execArgv): the async wrapper and a require() fallback to import() fit both.
+const nodeWorkerCode = `(async () => {
+  const { workerData, parentPort } = typeof require === "function" ? require("node:worker_threads") : await import("node:worker_threads");
+  const { wasmModule, memory, ctl, index } = workerData;
+  const ready = () => parentPort.postMessage("ready");
+  const exited = () => {};${workerLoop}
+})();`;
 const webWorkerCode = `onmessage = (e) => { const { wasmModule, memory, ctl, index } = e.data;
+  const ready = () => postMessage("ready");
   const exited = () => { postMessage("exited"); close(); };${workerLoop} };`;
 
 /** A started worker: `stop` ends it at once (only once it is no longer needed, see shutdown). */
 interface Slot {
   stop(): Promise<unknown>;
   gone: Promise<void>;
+  /** It instantiated the module and is taking part in jobs. */
+  ready: boolean;
 }
 
 class Pool {
@@ -126,6 +172,9 @@ class Pool {
   private readonly slots: (Slot | null)[] = []; // slots[i]: worker i + 1
   private noWorkers = false; // this runtime cannot start workers: stop trying
   private canWait = true;
+  /** Why workers could not start, once one failed to. */
+  failure: string | null = null;
+  private readyWaiters: (() => void)[] = [];
 
   constructor(private readonly rt: Runtime) {
     this.ctl = rt.arena.alloc(Ctl.bytes);
@@ -156,36 +205,81 @@ class Pool {
     }
   }
 
+  /** Workers that instantiated the module and take part in jobs. */
+  ready(): number {
+    return this.slots.filter((s) => s?.ready).length;
+  }
+
+  /** Resolves once every started worker is ready or gone, or after `ms`. */
+  settled(ms: number): Promise<void> {
+    const pending = () => this.slots.some((s) => s !== null && !s.ready);
+    return new Promise<void>((resolve) => {
+      const check = (): void => {
+        if (pending()) return;
+        clearTimeout(timer);
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== check);
+        resolve();
+      };
+      const timer = setTimeout(() => { this.readyWaiters = this.readyWaiters.filter((w) => w !== check); resolve(); }, ms);
+      this.readyWaiters.push(check);
+      check();
+    });
+  }
+
+  private changed(): void {
+    for (const w of [...this.readyWaiters]) w();
+  }
+
+  private giveUp(why: string): void {
+    this.noWorkers = true; // the caller does every tile
+    this.failure ??= why;
+  }
+
   // A worker whose slot is free again only once it has exited, so two never share an index (a
-  // gemm worker's A-packing slice is chosen by index).
+  // gemm worker's A-packing slice is chosen by index). One that fails before it is ready (a CSP
+  // refusing blob: workers reports it asynchronously) stops the pool from trying again.
   private start(index: number): Slot | null {
     const data = { wasmModule: this.rt.module, memory: this.rt.memory, ctl: this.ctl, index };
-    const free = (): void => {
-      if (this.slots[index - 1] === slot) this.slots[index - 1] = null;
-    };
     let slot: Slot | null = null;
+    const free = (): void => {
+      if (slot && !slot.ready) this.giveUp(`a worker failed to start`);
+      if (this.slots[index - 1] === slot) this.slots[index - 1] = null;
+      this.changed();
+    };
+    const isReady = (): void => {
+      if (slot) slot.ready = true;
+      this.changed();
+    };
     try {
       if (workerThreads) {
         const w = new workerThreads.Worker(nodeWorkerCode, { eval: true, workerData: data });
-        w.on("error", () => {}); // a worker that dies only leaves its tiles to the others
+        w.on("error", (e) => { if (slot && !slot.ready) this.giveUp(`a worker failed to start: ${String(e)}`); }); // a worker that dies later only leaves its tiles to the others
+        w.on("message", (m) => { if (m === "ready") isReady(); });
         w.unref();
-        slot = { stop: () => w.terminate(), gone: new Promise((resolve) => w.on("exit", () => { free(); resolve(); })) };
-      } else if (typeof Worker !== "undefined" && typeof Blob !== "undefined") {
+        slot = { ready: false, stop: () => w.terminate(), gone: new Promise((resolve) => w.on("exit", () => { free(); resolve(); })) };
+      } else if (typeof Worker !== "undefined" && typeof Blob !== "undefined" && typeof URL.createObjectURL === "function") {
         const url = URL.createObjectURL(new Blob([webWorkerCode], { type: "text/javascript" }));
-        const w = new Worker(url);
-        URL.revokeObjectURL(url);
+        let w: Worker;
+        try {
+          w = new Worker(url);
+        } finally {
+          URL.revokeObjectURL(url);
+        }
         let done = (): void => {};
         const gone = new Promise<void>((resolve) => (done = resolve));
         const end = (): void => { free(); done(); };
-        w.onmessage = end;
-        w.onerror = end;
+        w.onmessage = (e) => (e.data === "ready" ? isReady() : end());
+        w.onerror = (e) => {
+          if (slot && !slot.ready) this.giveUp(`a worker failed to start (${e.message || "error event"}; a Content-Security-Policy without worker-src blob: blocks them)`);
+          end();
+        };
         w.postMessage(data);
-        slot = { stop: () => (w.terminate(), end(), gone), gone };
+        slot = { ready: false, stop: () => (w.terminate(), end(), gone), gone };
       } else {
-        this.noWorkers = true;
+        this.giveUp("this runtime has no Worker (e.g. Cloudflare workerd): jobs run on the calling thread");
       }
-    } catch {
-      this.noWorkers = true; // the caller does every tile
+    } catch (e) {
+      this.giveUp(`workers cannot start here: ${String(e)}`);
     }
     return slot;
   }
@@ -248,6 +342,18 @@ export function runJob(rt: Runtime, job: number, threads: number): void {
   let p = pools.get(rt.memory);
   if (!p) pools.set(rt.memory, (p = new Pool(rt)));
   p.run(job, threads);
+}
+
+/**
+ * Starts the pool of a threaded runtime's workers (init() calls it) and resolves once they are
+ * ready or failed (or after 2 s), so info() tells the truth from the start.
+ */
+export function startPool(rt: Runtime): Promise<void> {
+  if (!rt.shared || setting() <= 1) return Promise.resolve();
+  let p = pools.get(rt.memory);
+  if (!p) pools.set(rt.memory, (p = new Pool(rt)));
+  p.grow(setting());
+  return p.settled(2000);
 }
 
 /** Pool workers of `rt` started and not yet exited (the caller not counted). */

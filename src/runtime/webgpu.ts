@@ -3,6 +3,8 @@
 // backend (src/backend/webgpu/) receives the device. `webGpuStatus()` says what happened, for
 // info().webgpu and for messages.
 
+import { importOptional } from "./platform.js";
+
 export interface WebGpuStatus {
   /** True once an adapter and a device were obtained and the kernels compiled. */
   available: boolean;
@@ -41,8 +43,7 @@ async function findGpu(): Promise<{ gpu: GPU; source: string } | string> {
   const isNode = typeof process === "object" && typeof process.versions?.node === "string" && typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
   if (!isNode) return "this runtime has no navigator.gpu";
   try {
-    const name = "webgpu"; // a variable: bundlers and tsc leave the optional dependency alone
-    const dawn = await import(name) as { create: (flags: string[]) => GPU; globals: object };
+    const dawn = await importOptional<{ create: (flags: string[]) => GPU; globals: object }>("webgpu");
     Object.assign(globalThis, dawn.globals); // GPUBufferUsage etc., as a browser has them
     return { gpu: dawn.create([]), source: "webgpu npm package (Dawn)" };
   } catch (e) {
@@ -54,7 +55,7 @@ async function findGpu(): Promise<{ gpu: GPU; source: string } | string> {
  * An adapter and a device with the adapter's largest buffer limits, or the reason there is none.
  * Never throws for a missing GPU: the caller keeps running on the CPU.
  */
-export async function requestGpuDevice(powerPreference?: GPUPowerPreference): Promise<GpuRequest | string> {
+export async function requestGpuDevice(powerPreference?: "low-power" | "high-performance"): Promise<GpuRequest | string> {
   const found = await findGpu();
   if (typeof found === "string") return found;
   let adapter: GPUAdapter | null;

@@ -12,6 +12,8 @@ export interface ProgressState {
   loss: number | null;
   /** Seconds since the epoch started. */
   elapsed: number;
+  /** Replaces "Epoch e/E" at the start of the line (the CLI's "encode", "episodes"). */
+  label?: string;
   /** What `batch` counts, for the rate ("steps" unless given: word2vec counts "words"). */
   unit?: string;
 }
@@ -51,7 +53,7 @@ function bar(done: number, total: number, width: number): string {
  */
 export function formatProgress(s: ProgressState, columns = 100): string {
   const rate = s.elapsed > 0 ? s.batch / s.elapsed : NaN;
-  const head = `Epoch ${s.epoch}/${s.epochs} ${s.batch}/${s.batches ?? "?"}`;
+  const head = `${s.label ?? `Epoch ${s.epoch}/${s.epochs}`} ${s.batch}/${s.batches ?? "?"}`;
   const tail: string[] = [];
   if (s.loss !== null) tail.push(`loss ${formatLoss(s.loss)}`);
   if (s.batch > 0) tail.push(formatRate(rate, s.unit));

@@ -12,7 +12,7 @@ import { GpuContext, type GpuStats } from "./context.js";
 import { WebGpuBackend } from "./webgpu-backend.js";
 
 export interface WebGpuOptions {
-  powerPreference?: GPUPowerPreference;
+  powerPreference?: "low-power" | "high-performance";
   /** Throw E_INIT when no device can be had, instead of resolving with available: false. */
   required?: boolean;
 }

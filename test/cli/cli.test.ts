@@ -1,0 +1,166 @@
+// `tessera-ml` as a user runs it: the built dist/cli/main.js in a child process, with files and
+// standard input. Every command and subcommand: --help, a real answer, and bad input as one line on
+// stderr with a non-zero exit. cl100k counts are checked against gpt-tokenizer on the same text.
+import { afterAll, describe, expect, it } from "vitest";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encode as gptEncode } from "gpt-tokenizer/encoding/cl100k_base";
+
+const root = new URL("../../", import.meta.url).pathname;
+const main = join(root, "dist/cli/main.js");
+const CL100K = join(root, "node_modules/gpt-tokenizer/data/cl100k_base.tiktoken");
+const GENESIS = join(root, "test/fixtures/tokenizers/genesis-1-3.txt");
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function cli(args: string[], input?: string): Run {
+  const r = spawnSync(process.execPath, [main, ...args], { input: input ?? "", encoding: "utf8", timeout: 60_000, cwd: dir });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, without waiting: independent runs go in parallel. */
+function cliAsync(args: string[], input?: string): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [main, ...args], { cwd: dir });
+    let stdout = "", stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Bad input: exit code 2 (usage) or 1 (a TesseraError), nothing on stdout, exactly one line on stderr. */
+function expectOneLineError(r: Run, code: number, pattern: RegExp): void {
+  expect(r.code, r.stderr).toBe(code);
+  expect(r.stdout).toBe("");
+  expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(r.stderr).toMatch(pattern);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "tessera-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!existsSync(main))("tessera-ml CLI", () => {
+  it("lists every command; --help works at every level; unknown commands and options are one line, exit 2", () => {
+    const top = cli(["--help"]);
+    expect(top.code).toBe(0);
+    for (const c of ["bench", "bpe", "info", "maze"]) expect(top.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const path of [["info"], ["bench"], ["maze"], ["bpe"], ["bpe", "train"], ["bpe", "encode"], ["bpe", "count"], ["bpe", "decode"]]) {
+      const r = cli([...path, "--help"]);
+      expect(r.code, path.join(" ")).toBe(0);
+      expect(r.stdout, path.join(" ")).toContain(`Usage:\n  tessera-ml ${path.join(" ")}`);
+      expect(r.stdout).toContain("--help");
+    }
+    expect(cli(["--version"]).stdout.trim()).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+    expectOneLineError(cli(["frobnicate"]), 2, /unknown command "frobnicate"; expected one of .*bpe/);
+    expectOneLineError(cli(["bpe", "tokenize"]), 2, /unknown command "bpe tokenize"/);
+    expectOneLineError(cli(["info", "--colour"]), 2, /unknown option --colour/);
+    expectOneLineError(cli(["bpe"]), 2, /bpe: expected a command \(train, encode, count, decode\)/);
+  });
+
+  it("info --json reports the loaded build", () => {
+    const r = cli(["info", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const i = JSON.parse(r.stdout);
+    expect(i).toMatchObject({ simd: true, webgpu: false });
+    expect(["simd", "relaxed", "threads", "threads-relaxed"]).toContain(i.build);
+    expect(i.threadsInUse).toBeGreaterThanOrEqual(1);
+    expect(i.memory.wasmBytes).toBeGreaterThan(0);
+    expect(cli(["info"]).stdout).toMatch(/^build +\S+\nsimd +true\n/);
+  });
+
+  it("bpe train (stdin → tokenizer.json and a file → .tiktoken), encode, count, decode round-trip", () => {
+    const text = readFileSync(GENESIS, "utf8");
+    const trained = cli(["bpe", "train", "--vocab-size", "400"], text);
+    expect(trained.code, trained.stderr).toBe(0);
+    const json = JSON.parse(trained.stdout);
+    expect(json.model.type).toBe("BPE");
+    expect(Object.keys(json.model.vocab)).toHaveLength(400);
+    expect(trained.stderr).toMatch(/^trained 400 tokens in [\d.]+ s\n$/); // not a TTY: no progress bar
+    writeFileSync(join(dir, "tok.json"), trained.stdout);
+
+    const ranks = cli(["bpe", "train", GENESIS, "-v", "300", "-o", "tok.tiktoken"]);
+    expect(ranks.code, ranks.stderr).toBe(0);
+    expect(ranks.stdout).toBe("");
+    const lines = readFileSync(join(dir, "tok.tiktoken"), "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(300);
+    expect(lines[299]).toMatch(/^[A-Za-z0-9+/=]+ 299$/);
+
+    const sentence = "And God said, Let there be light: and there was light.";
+    writeFileSync(join(dir, "a.txt"), sentence);
+    for (const tokFile of ["tok.json", "tok.tiktoken"]) {
+      const enc = cli(["bpe", "encode", "-t", tokFile, "--pattern", "gpt2", "--json", "a.txt"]);
+      expect(enc.code, enc.stderr).toBe(0);
+      const ids = JSON.parse(enc.stdout) as number[];
+      expect(ids.length).toBeGreaterThan(0);
+      expect(ids.length).toBeLessThan(sentence.length * 0.7); // the corpus' words merged
+      const dec = cli(["bpe", "decode", "-t", tokFile, "--pattern", "gpt2"], JSON.stringify(ids));
+      expect(dec.code, dec.stderr).toBe(0);
+      expect(dec.stdout).toBe(sentence);
+      const twice = Number(cli(["bpe", "count", "-t", tokFile, "--pattern", "gpt2"], sentence + sentence).stdout.trim());
+      expect(twice).toBeGreaterThanOrEqual(2 * ids.length - 1);
+      const cnt = cli(["bpe", "count", "-t", tokFile, "--pattern", "gpt2", "--json", "a.txt", "-"], sentence + sentence);
+      expect(JSON.parse(cnt.stdout)).toEqual({ total: ids.length + twice, files: { "a.txt": ids.length, "-": twice } });
+    }
+    const tokens = cli(["bpe", "encode", "-t", "tok.json", "--tokens"], "light");
+    expect(JSON.parse(tokens.stdout).map((p: [number, string]) => p[1]).join("")).toBe("light");
+  });
+
+  it("bpe count with cl100k_base.tiktoken agrees with gpt-tokenizer", () => {
+    const text = readFileSync(GENESIS, "utf8");
+    const r = cli(["bpe", "count", "-t", CL100K, GENESIS]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Number(r.stdout.trim())).toBe(gptEncode(text).length);
+    const enc = cli(["bpe", "encode", "-t", CL100K], "hello world, tessera!");
+    expect(enc.stdout.trim().split(" ").map(Number)).toEqual(gptEncode("hello world, tessera!"));
+  });
+
+  it("bpe bad input: one line, non-zero exit", async () => {
+    writeFileSync(join(dir, "bad.json"), "{\"model\": {\"type\": \"BPE\", \"vocab\": 3}}");
+    writeFileSync(join(dir, "bad.tiktoken"), "not base64!! x\n");
+    const cases: [Promise<Run>, number, RegExp][] = [
+      [cliAsync(["bpe", "train"], "some text"), 2, /--vocab-size: expected an integer, received none/],
+      [cliAsync(["bpe", "train", "--vocab-size", "ten"], "x"), 2, /--vocab-size: expected a number, received "ten"/],
+      [cliAsync(["bpe", "train", "--vocab-size", "2.5"], "x"), 2, /--vocab-size: expected an integer ≥ 1, received 2.5/],
+      [cliAsync(["bpe", "train", "-v", "300", "--format", "xml"], "x"), 2, /--format: expected json or tiktoken, received "xml"/],
+      [cliAsync(["bpe", "encode"], "x"), 2, /--tokenizer: expected a tokenizer.json or .tiktoken file, received none/],
+      [cliAsync(["bpe", "encode", "-t", "missing.json"], "x"), 2, /cannot read missing.json/],
+      [cliAsync(["bpe", "count", "-t", "tok.json", "nope.txt"]), 2, /cannot read nope.txt/],
+      [cliAsync(["bpe", "encode", "-t", "tok.tiktoken", "--pattern", "gpt5"], "x"), 2, /--pattern: expected one of gpt2, cl100k, o200k, received "gpt5"/],
+      [cliAsync(["bpe", "decode", "-t", "tok.json", "1", "x2"]), 2, /expected token ids \(integers ≥ 0\), received "x2"/],
+      [cliAsync(["bpe", "encode", "-t", "bad.json"], "x"), 1, /^tessera-ml bpe encode: E_\w+: /],
+      [cliAsync(["bpe", "count", "-t", "bad.tiktoken"], "x"), 1, /^tessera-ml bpe count: E_\w+: /],
+    ];
+    const runs = await Promise.all(cases.map((c) => c[0]));
+    runs.forEach((r, i) => expectOneLineError(r, cases[i]![1], cases[i]![2]));
+  });
+
+  it("maze solves the notes' 4×4 maze and a seeded one; bad sizes are one line", () => {
+    const r = cli(["maze", "--json", "--episodes", "500"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.reachedGoal).toBe(true);
+    expect(out.moves).toBe(6); // the shortest route of the notes' maze
+    const big = cli(["maze", "--size", "9x9", "--episodes", "2000", "--seed", "3"]);
+    expect(big.code, big.stderr).toBe(0);
+    expect(big.stdout).toMatch(/greedy path: \d+ moves/);
+    expect(big.stdout.split("\n").slice(0, 9).join("")).toContain("··");
+    expectOneLineError(cli(["maze", "--size", "banana"]), 2, /--size/);
+    expectOneLineError(cli(["maze", "--episodes", "-4"]), 2, /--episodes/);
+  });
+
+  it("bench --quick --json gives one figure per line", () => {
+    const r = cli(["bench", "--quick", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const figures = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(figures.length).toBeGreaterThanOrEqual(2);
+    for (const f of figures) {
+      expect(f).toMatchObject({ bench: "cli", impl: "tessera" });
+      expect(f.value).toBeGreaterThan(0);
+    }
+  });
+});
