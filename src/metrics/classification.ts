@@ -8,7 +8,7 @@ import { Tensor } from "../tensor/tensor.js";
 import { fmt } from "../tensor/shape.js";
 
 export type Label = number | string;
-export type LabelArray = readonly number[] | readonly string[] | Int32Array | Tensor;
+export type LabelArray = readonly Label[] | Int32Array | Tensor;
 export type Average = "binary" | "micro" | "macro" | "weighted";
 export type ZeroDivision = "warn" | 0 | 1;
 

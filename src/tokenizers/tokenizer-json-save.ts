@@ -5,6 +5,8 @@
 import { TesseraError } from "../errors.js";
 import type { BPETokenizer } from "./bpe-tokenizer.js";
 import { PipelineTokenizer } from "./pipeline.js";
+import { WordPieceTokenizer } from "./wordpiece.js";
+import { wordPieceToJson } from "./wordpiece-json.js";
 import type { TemplateItem } from "./batch.js";
 import { matchesOnly, PATTERNS, type PreTokenizerStep } from "./pre-tokenizers.js";
 import type { SplitRule } from "./split.js";
@@ -75,8 +77,9 @@ function tiktokenMerges(tok: BPETokenizer): [string, string][] {
 }
 
 /** A tokenizer.json object for any tokenizer we trained or loaded (tiktoken ranks become merges). */
-export function toTokenizerJson(tok: BPETokenizer | PipelineTokenizer): object {
+export function toTokenizerJson(tok: BPETokenizer | WordPieceTokenizer | PipelineTokenizer): object {
   if (tok instanceof PipelineTokenizer) return tok.toJSON();
+  if (tok instanceof WordPieceTokenizer) return wordPieceToJson(tok);
   const vocab: Record<string, number> = {};
   for (const id of tok.tokenTable().ids) {
     if (!tok.specialTokens.byId.has(id)) vocab[tok.idToToken(id)!] = id;
@@ -106,6 +109,6 @@ export function toTokenizerJson(tok: BPETokenizer | PipelineTokenizer): object {
   };
 }
 
-export function saveTokenizerJson(tok: BPETokenizer | PipelineTokenizer): string {
+export function saveTokenizerJson(tok: BPETokenizer | WordPieceTokenizer | PipelineTokenizer): string {
   return JSON.stringify(toTokenizerJson(tok), null, 2);
 }

@@ -13,8 +13,11 @@ import { bin, checksSource, fetchWhenUp, freePort, isBuilt, packAndInstall, root
 import { problems } from "./checks.mjs";
 
 // Budgets: the tarball as downloaded and unpacked (all four builds, ESM + CommonJS, declarations).
-const MAX_PACKED = 900_000;
-const MAX_UNPACKED = 3_000_000;
+// Set with the whole library in (nn, Transformers, classic ML, embeddings, tokenizer pipelines:
+// 1.05 MB packed, 3.62 MB unpacked on 2026-12-02) plus ~15 % headroom, so shipped tests, fixtures
+// or sources still break them.
+const MAX_PACKED = 1_200_000;
+const MAX_UNPACKED = 4_200_000;
 const MAX_WASM_GZIP = 100_000; // SPEC §5: well under 100 KB gzipped per build
 // Each test starts runtimes and compilers; on 2 shared cores under load that takes minutes, not seconds.
 const SLOW = 180_000;
