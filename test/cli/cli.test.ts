@@ -48,8 +48,9 @@ describe.skipIf(!existsSync(main))("tessera-ml CLI", () => {
   it("lists every command; --help works at every level; unknown commands and options are one line, exit 2", () => {
     const top = cli(["--help"]);
     expect(top.code).toBe(0);
-    for (const c of ["bench", "bpe", "info", "maze"]) expect(top.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
-    for (const path of [["info"], ["bench"], ["maze"], ["bpe"], ["bpe", "train"], ["bpe", "encode"], ["bpe", "count"], ["bpe", "decode"]]) {
+    for (const c of ["bench", "bpe", "info", "maze", "w2v"]) expect(top.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const path of [["info"], ["bench"], ["maze"], ["bpe"], ["bpe", "train"], ["bpe", "encode"], ["bpe", "count"], ["bpe", "decode"],
+      ["w2v"], ["w2v", "train"], ["w2v", "similar"], ["w2v", "analogy"]]) {
       const r = cli([...path, "--help"]);
       expect(r.code, path.join(" ")).toBe(0);
       expect(r.stdout, path.join(" ")).toContain(`Usage:\n  tessera-ml ${path.join(" ")}`);
@@ -162,5 +163,57 @@ describe.skipIf(!existsSync(main))("tessera-ml CLI", () => {
       expect(f).toMatchObject({ bench: "cli", impl: "tessera" });
       expect(f.value).toBeGreaterThan(0);
     }
+  });
+
+  it("w2v train writes text and binary vectors; similar and analogy agree with cosines computed from the text file", () => {
+    const opts = ["--min-count", "2", "--vector-size", "16", "--epochs", "10", "--threads", "1", "--seed", "3"];
+    const text = cli(["w2v", "train", GENESIS, ...opts, "--sg", "-o", "v.txt"]);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toMatch(/^trained \d+ words × 16 on \d+ words in [\d.]+ s \(loss [\d.]+ → [\d.]+\) → v.txt\n$/);
+    const [header, ...rows] = readFileSync(join(dir, "v.txt"), "utf8").trimEnd().split("\n");
+    const vectors = new Map(rows.map((r) => {
+      const [w, ...xs] = r.split(" ");
+      return [w!, xs.map(Number)] as const;
+    }));
+    expect(header).toBe(`${vectors.size} 16`);
+    expect(vectors.has("god") && vectors.has("light") && !vectors.has("God")).toBe(true); // lowercased words
+    for (const v of vectors.values()) expect(v).toHaveLength(16);
+    const bin = cli(["w2v", "train", ...opts, "--sg", "--format", "binary", "-o", "v.bin"], readFileSync(GENESIS, "utf8"));
+    expect(bin.code, bin.stderr).toBe(0);
+    expect(readFileSync(join(dir, "v.bin")).length).toBe(header!.length + 1 + [...vectors.keys()].reduce((n, w) => n + Buffer.byteLength(w) + 1 + 64, 0)); // "word " + 16 float32 (gensim 4)
+
+    const unit = (v: readonly number[]) => v.map((x) => x / Math.hypot(...v));
+    const cosine = (a: readonly number[], b: readonly number[]) => unit(a).reduce((s, x, i) => s + x * unit(b)[i]!, 0);
+    const sim = cli(["w2v", "similar", "v.txt", "God", "-n", "5"]);
+    expect(sim.code, sim.stderr).toBe(0);
+    const found = sim.stdout.trimEnd().split("\n").map((l) => l.split("\t"));
+    expect(found).toHaveLength(5);
+    const want = [...vectors].filter(([w]) => w !== "god").map(([w, v]) => [w, cosine(vectors.get("god")!, v)] as const).sort((a, b) => b[1] - a[1]);
+    expect(found.map(([w]) => w)).toEqual(want.slice(0, 5).map(([w]) => w));
+    found.forEach(([, s], i) => expect(Number(s)).toBeCloseTo(want[i]![1], 3));
+    expect(cli(["w2v", "similar", "v.bin", "god", "-n", "5"]).stdout).toBe(sim.stdout); // binary: the same vectors
+
+    const an = cli(["w2v", "analogy", "v.bin", "day", "light", "night", "--topn", "3", "--json"]);
+    expect(an.code, an.stderr).toBe(0);
+    const target = unit(vectors.get("light")!).map((x, i) => x - unit(vectors.get("day")!)[i]! + unit(vectors.get("night")!)[i]!);
+    const best = [...vectors].filter(([w]) => !["day", "light", "night"].includes(w)).map(([w, v]) => [w, cosine(target, v)] as const).sort((a, b) => b[1] - a[1]);
+    expect((JSON.parse(an.stdout) as [string, number][]).map(([w]) => w)).toEqual(best.slice(0, 3).map(([w]) => w));
+  });
+
+  it("w2v bad input: one line, non-zero exit", async () => {
+    writeFileSync(join(dir, "not-vectors.txt"), "hello world\n");
+    const cases: [Promise<Run>, number, RegExp][] = [
+      [cliAsync(["w2v", "train", "--format", "xml"], "a b"), 2, /--format: expected text or binary, received "xml"/],
+      [cliAsync(["w2v", "train", "--format", "binary"], "a b"), 2, /--out: expected a file for --format binary/],
+      [cliAsync(["w2v", "train", "--vector-size", "0"], "a b"), 2, /--vector-size: expected an integer ≥ 1, received 0/],
+      [cliAsync(["w2v", "train", "--min-count", "1000"], "a b c"), 1, /E_VALUE: .*minCount = 1000/],
+      [cliAsync(["w2v", "similar", "v.txt"]), 2, /expected one word after the vectors file, received none/],
+      [cliAsync(["w2v", "analogy", "v.txt", "a", "b"]), 2, /expected three words a b c after the vectors file, received "a" "b"/],
+      [cliAsync(["w2v", "similar", "v.txt", "zebra"]), 1, /E_KEY: .*"zebra"/],
+      [cliAsync(["w2v", "similar", "not-vectors.txt", "god"]), 1, /E_FORMAT: .*header/],
+      [cliAsync(["w2v", "similar", "missing.txt", "god"]), 2, /cannot read missing.txt/],
+    ];
+    const runs = await Promise.all(cases.map((c) => c[0]));
+    runs.forEach((r, i) => expectOneLineError(r, cases[i]![1], cases[i]![2]));
   });
 });
