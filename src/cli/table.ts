@@ -3,7 +3,8 @@
 // apart as text. Blank lines and lines starting with # are skipped. A cell that is not a finite number
 // is an E_FORMAT error naming its line and column.
 import { TesseraError } from "../errors.js";
-import { UsageError } from "./command.js";
+import { UsageError, type Io, type Parsed } from "./command.js";
+import { inputTexts } from "./io.js";
 
 export interface Table {
   /** The numbers, row-major [n, d] (the label column left out). */
@@ -85,4 +86,11 @@ export function parseTable(text: string, what: string, labelColumn?: string): Ta
   }
   const names = (header ?? first.map((_, j) => String(j + 1))).filter((_, j) => j !== label);
   return { data, shape: [rows.length, d], columns: names, labels: label === null ? null : rows.map((r) => r.cells[label!]!) };
+}
+
+/** The one table named on the command line (a file, or "-" / nothing for stdin). */
+export async function inputTable(args: Parsed, io: Io, labelColumn?: string): Promise<Table> {
+  if (args.positional.length > 1) throw new UsageError(`expected one table (CSV file), received ${args.positional.length}: ${args.positional.join(" ")}`);
+  const [text] = await inputTexts(args.positional, io, "a table of numbers (CSV)");
+  return parseTable(text!, args.positional[0] && args.positional[0] !== "-" ? args.positional[0] : "stdin", labelColumn);
 }

@@ -48,9 +48,9 @@ describe.skipIf(!existsSync(main))("tessera-ml CLI", () => {
   it("lists every command; --help works at every level; unknown commands and options are one line, exit 2", () => {
     const top = cli(["--help"]);
     expect(top.code).toBe(0);
-    for (const c of ["bench", "bpe", "info", "maze", "w2v"]) expect(top.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
+    for (const c of ["bench", "bpe", "info", "maze", "w2v", "kmeans", "tsne"]) expect(top.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
     for (const path of [["info"], ["bench"], ["maze"], ["bpe"], ["bpe", "train"], ["bpe", "encode"], ["bpe", "count"], ["bpe", "decode"],
-      ["w2v"], ["w2v", "train"], ["w2v", "similar"], ["w2v", "analogy"]]) {
+      ["w2v"], ["w2v", "train"], ["w2v", "similar"], ["w2v", "analogy"], ["kmeans"], ["tsne"]]) {
       const r = cli([...path, "--help"]);
       expect(r.code, path.join(" ")).toBe(0);
       expect(r.stdout, path.join(" ")).toContain(`Usage:\n  tessera-ml ${path.join(" ")}`);
@@ -215,5 +215,77 @@ describe.skipIf(!existsSync(main))("tessera-ml CLI", () => {
     ];
     const runs = await Promise.all(cases.map((c) => c[0]));
     runs.forEach((r, i) => expectOneLineError(r, cases[i]![1], cases[i]![2]));
+  });
+
+  // Three separated blobs in 4-D, 20 rows each, with a header and a species column (deterministic jitter).
+  const BLOB_CENTRES = [[0, 0, 0, 0], [6, 6, 0, 1], [0, 8, 3, 2]];
+  const blobRows = BLOB_CENTRES.flatMap((c, k) => Array.from({ length: 20 }, (_, i) => c.map((v, j) => v + Math.sin(7.3 * i + 3.1 * j + k)).concat(k)));
+  const blobsCsv = ["a,b,c,d,species", ...blobRows.map((r) => `${r.slice(0, 4).map((v) => v.toFixed(4)).join(",")},s${r[4]}`)].join("\n") + "\n";
+  const samePartition = (a: readonly (number | string)[], b: readonly (number | string)[]) =>
+    a.every((x, i) => a.every((y, j) => (x === y) === (b[i] === b[j])));
+
+  it("kmeans finds the three blobs; its inertia is that of the printed centres; --svg plots every row", () => {
+    writeFileSync(join(dir, "blobs.csv"), blobsCsv.replace(/,s\d$/gm, "").replace(",species", ""));
+    const r = cli(["kmeans", "blobs.csv", "--k", "3", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { labels: number[]; inertia: number; nIter: number; centers: number[][] };
+    const truth = blobRows.map((row) => row[4]!);
+    expect(samePartition(out.labels, truth)).toBe(true);
+    const x = blobRows.map((row) => row.slice(0, 4).map((v) => Number(v.toFixed(4))));
+    const inertia = x.reduce((s, row, i) => s + row.reduce((t, v, j) => t + (v - out.centers[out.labels[i]!]![j]!) ** 2, 0), 0);
+    expect(out.inertia).toBeCloseTo(inertia, 2);
+    expect(r.stderr).toMatch(/^3 clusters of 60 rows: inertia [\d.]+ after \d+ iterations\n$/);
+    // whitespace-separated numbers on stdin, no header: the same clusters, one label per line
+    const plain = cli(["kmeans", "-k", "3", "--svg", "k.svg"], x.map((row) => row.join(" ")).join("\n"));
+    expect(plain.code, plain.stderr).toBe(0);
+    const labels = plain.stdout.trimEnd().split("\n").map(Number);
+    expect(labels).toHaveLength(60);
+    expect(samePartition(labels, truth)).toBe(true);
+    const svg = readFileSync(join(dir, "k.svg"), "utf8");
+    expect(svg).toMatch(/^<svg [^>]*>/);
+    expect(svg).toContain("PC1 (");
+    expect(svg.match(/<circle /g)!.length).toBeGreaterThanOrEqual(60);
+  });
+
+  it("tsne embeds the blobs apart (CSV with labels, or an SVG); bad input is one line", async () => {
+    writeFileSync(join(dir, "species.csv"), blobsCsv);
+    const r = cli(["tsne", "species.csv", "--perplexity", "10", "--iterations", "300", "--labels", "species"]);
+    expect(r.code, r.stderr).toBe(0);
+    const [head, ...rows] = r.stdout.trimEnd().split("\n");
+    expect(head).toBe("x,y,label");
+    expect(rows).toHaveLength(60);
+    const pts = rows.map((l) => l.split(","));
+    expect(pts.map((p) => p[2])).toEqual(blobRows.map((row) => `s${row[4]}`));
+    // every point's nearest neighbour in the embedding is from its own blob
+    for (const [i, p] of pts.entries()) {
+      const d = pts.map((q, j) => (j === i ? Infinity : Math.hypot(Number(p[0]) - Number(q[0]), Number(p[1]) - Number(q[1]))));
+      expect(pts[d.indexOf(Math.min(...d))]![2]).toBe(p[2]);
+    }
+    expect(r.stderr).toMatch(/^t-SNE of 60 rows: KL divergence [\d.]+ after \d+ iterations\n$/);
+    const plot = cli(["tsne", "-p", "10", "-i", "250", "--labels=-1", "--svg", "t.svg"], blobsCsv);
+    expect(plot.code, plot.stderr).toBe(0);
+    expect(plot.stdout).toBe("");
+    expect(readFileSync(join(dir, "t.svg"), "utf8")).toMatch(/>s0<\/text>[^]*>s2<\/text>/); // the legend
+
+    writeFileSync(join(dir, "ragged.csv"), "1,2\n3,4,5\n");
+    writeFileSync(join(dir, "word.csv"), "x,y\n1,2\n3,oops\n");
+    writeFileSync(join(dir, "one.csv"), "1\n2\n3\n");
+    const cases: [Promise<Run>, number, RegExp][] = [
+      [cliAsync(["kmeans", "--k", "0", "blobs.csv"]), 2, /--k: expected an integer ≥ 1, received 0/],
+      [cliAsync(["kmeans", "--k", "61", "blobs.csv"]), 2, /--k: expected at most the 60 rows of the table, received 61/],
+      [cliAsync(["kmeans", "--k", "2", "--algorithm", "fast", "blobs.csv"]), 2, /--algorithm: expected lloyd or elkan, received "fast"/],
+      [cliAsync(["kmeans", "--k", "2", "--svg", "o.svg", "one.csv"]), 2, /--svg: expected at least 2 rows and 2 numeric columns to plot, received 3 × 1/],
+      [cliAsync(["kmeans", "--k", "2", "ragged.csv"]), 1, /E_FORMAT: ragged.csv: line 2: expected 2 columns \(as line 1\), received 3/],
+      [cliAsync(["kmeans", "--k", "2", "word.csv"]), 1, /E_FORMAT: word.csv: line 3, column 2: expected a finite number, received "oops"/],
+      [cliAsync(["kmeans", "--k", "2", "blobs.csv", "one.csv"]), 2, /expected one table \(CSV file\), received 2/],
+      [cliAsync(["tsne", "-p", "60", "species.csv", "-l", "species"]), 2, /--perplexity: expected a number below the 60 rows of the table, received 60/],
+      [cliAsync(["tsne", "-i", "100", "species.csv"]), 2, /--iterations: expected an integer ≥ 250, received 100/],
+      [cliAsync(["tsne", "--labels", "genus", "species.csv"]), 2, /--labels: expected a column index or a header name \(a, b, c, d, species\), received "genus"/],
+      [cliAsync(["tsne", "--labels", "7", "species.csv"]), 2, /--labels: expected a column index in \[-5, 4\] or a header name, received 7/],
+      [cliAsync(["tsne", "species.csv"]), 1, /E_FORMAT: species.csv: line 2, column 5: expected a finite number, received "s0"/],
+      [cliAsync(["tsne"], "# nothing\n\n"), 1, /E_FORMAT: stdin: expected rows of numbers, received no rows/],
+    ];
+    const runs = await Promise.all(cases.map((c) => c[0]));
+    runs.forEach((res, i) => expectOneLineError(res, cases[i]![1], cases[i]![2]));
   });
 });
