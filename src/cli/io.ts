@@ -4,16 +4,20 @@ import { ProgressBar, type ProgressState } from "../train/progress.js";
 import { UsageError, type Io } from "./command.js";
 
 export function readText(path: string): string {
+  return new TextDecoder().decode(readBytes(path));
+}
+
+export function readBytes(path: string): Uint8Array {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch (e) {
     throw new UsageError(`cannot read ${path}: ${(e as Error).message.split("\n")[0]}`);
   }
 }
 
-export function writeText(path: string, text: string): void {
+export function writeFile(path: string, data: string | Uint8Array): void {
   try {
-    writeFileSync(path, text);
+    writeFileSync(path, data);
   } catch (e) {
     throw new UsageError(`cannot write ${path}: ${(e as Error).message.split("\n")[0]}`);
   }

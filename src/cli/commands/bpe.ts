@@ -11,7 +11,7 @@ import type { PatternName } from "../../tokenizers/pre-tokenizers.js";
 import type { TokenTable } from "../../tokenizers/vocab.js";
 import { numberOption, stringOption } from "../args.js";
 import { UsageError, type Command, type Io, type OptionSpec, type Parsed } from "../command.js";
-import { inputTexts, progress, readText, writeText } from "../io.js";
+import { inputTexts, progress, readText, writeFile } from "../io.js";
 
 const PATTERN_NAMES = ["gpt2", "cl100k", "o200k"];
 
@@ -91,7 +91,7 @@ const train: Command = {
       ...(args.options["min-frequency"] !== undefined ? { minFrequency: numberOption(args, "min-frequency", 0, true)! } : {}),
     });
     const text = format === "json" ? saveTokenizerJson(tok) : serializeTiktokenRanks(idIndexed(tok.tokenTable()));
-    if (out !== undefined) writeText(out, text);
+    if (out !== undefined) writeFile(out, text);
     else io.stdout(text);
     io.stderr(`trained ${tok.vocabSize} tokens in ${((performance.now() - t0) / 1000).toFixed(2)} s${out ? ` → ${out}` : ""}\n`);
   },
