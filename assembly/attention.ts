@@ -171,6 +171,14 @@ function packBlockTransposedMR(src: usize, kc: i32, dst: usize): void {
     <usize>i * <usize>i32At(job, stridesOff + 8)) << 2);
 }
 
+// x plus the terms of the two masks at column c (m1/m2: the row's mask addresses, or 0); −∞ + ∞
+// from two masks counts as masked.
+@inline function addMasks(x: f32, c: i32, m1: usize, k1: i32, s1: usize, m2: usize, k2: i32, s2: usize): f32 {
+  if (m1 != 0) x += maskTerm(k1, m1 + <usize>c * s1);
+  if (m2 != 0) x += maskTerm(k2, m2 + <usize>c * s2);
+  return x != x ? NEG_INF : x;
+}
+
 // One row of BC raw scores → scale·s + masks, −∞ at columns ≥ lim (past the keys or the causal
 // limit); returns the row maximum. m1/m2: mask addresses of this row at column 0 of the block, or 0.
 function scoreRow(row: usize, lim: i32, scale: f32, m1: usize, k1: i32, s1: usize, m2: usize, k2: i32, s2: usize): f32 {
@@ -192,12 +200,7 @@ function scoreRow(row: usize, lim: i32, scale: f32, m1: usize, k1: i32, s1: usiz
   for (let c = 0; c < BC; c++) {
     const o = row + (<usize>c << 2);
     let x = NEG_INF;
-    if (c < lim) {
-      x = load<f32>(o) * scale;
-      if (m1 != 0) x += maskTerm(k1, m1 + <usize>c * s1);
-      if (m2 != 0) x += maskTerm(k2, m2 + <usize>c * s2);
-      if (x != x) x = NEG_INF; // −∞ + ∞ from two masks: treat as masked
-    }
+    if (c < lim) x = addMasks(load<f32>(o) * scale, c, m1, k1, s1, m2, k2, s2);
     store<f32>(o, x);
     if (x > mx) mx = x;
   }
@@ -237,6 +240,30 @@ function dropoutRow(row: usize, seed: u64, first: u64, cols: i32, p: f32): void 
   for (let c = 0; c < cols; c++) {
     const o = row + (<usize>c << 2);
     store<f32>(o, dropoutUniform(seed, first + <u64>c) >= p ? load<f32>(o) * keep : 0);
+  }
+}
+
+// ---- block products (gemm's 4×8 micro-kernel over packed panels) ----
+
+// out[4g + r, c] = Σ_p a[4g + r, p]·b[c, p] for the `groups` MR panels of a (k = kDim) and the BC
+// columns of the block (b: their NR panels, k = kDim); out: row-major [·, BC].
+@inline function blockScores(kDim: i32, a: usize, b: usize, groups: i32, out: usize): void {
+  for (let g = 0; g < groups; g++) {
+    for (let kp = 0; kp < BC; kp += 8) {
+      kernelSplat4x8(kDim, a + (<usize>(g * kDim) << 4), b + (<usize>kp * <usize>kDim << 2),
+        out + (<usize>(g * 4 * BC + kp) << 2), BC << 2, false);
+    }
+  }
+}
+
+// out[4g + r, ·] += a · b for the `groups` MR panels of a (k = kDim) and the NR panels of b that
+// start `kRows` rows apart (b: their row 0 of this block); out: row-major [·, width].
+@inline function accumulateBlock(kDim: i32, a: usize, b: usize, kRows: i32, groups: i32, out: usize, width: i32): void {
+  for (let g = 0; g < groups; g++) {
+    for (let qp = 0; qp < width; qp += 8) {
+      kernelSplat4x8(kDim, a + (<usize>(g * kDim) << 4), b + (<usize>qp * <usize>kRows << 2),
+        out + (<usize>(g * 4 * width + qp) << 2), <usize>width << 2, true);
+    }
   }
 }
 
@@ -302,12 +329,7 @@ function forwardTile(job: usize, t: i32, slice: usize): void {
     zeroFloats(oacc, groups * 4 * dvp);
     const jEnd = causal ? min(tk, max(0, i0 + rows + off)) : tk;
     for (let j0 = 0; j0 < jEnd; j0 += BC) {
-      for (let g = 0; g < groups; g++) {
-        for (let kp = 0; kp < BC; kp += 8) {
-          kernelSplat4x8(dk, qa + (<usize>(g * dk) << 4), kt + (<usize>(j0 + kp) * <usize>dk << 2),
-            s + (<usize>(g * 4 * BC + kp) << 2), BC << 2, false);
-        }
-      }
+      blockScores(dk, qa, kt + (<usize>j0 * <usize>dk << 2), groups, s);
       const cols = min(BC, tk - j0);
       for (let r = 0; r < groups * 4; r++) {
         const row = s + (<usize>(r * BC) << 2);
@@ -335,12 +357,7 @@ function forwardTile(job: usize, t: i32, slice: usize): void {
         if (pDrop > 0) dropoutRow(row, seed, (<u64>t * <u64>tq + <u64>i) * <u64>tk + <u64>j0, cols, pDrop);
       }
       packBlockMR(s, groups, pa);
-      for (let g = 0; g < groups; g++) {
-        for (let qp = 0; qp < dvp; qp += 8) {
-          kernelSplat4x8(BC, pa + (<usize>(g * BC) << 4), vb + ((<usize>qp * <usize>tkUp + <usize>j0 * 8) << 2),
-            oacc + (<usize>(g * 4 * dvp + qp) << 2), <usize>dvp << 2, true);
-        }
-      }
+      accumulateBlock(BC, pa, vb + (<usize>j0 * 8 << 2), tkUp, groups, oacc, dvp);
     }
     for (let r = 0; r < rows; r++) {
       const l = load<f32>(lrow + (<usize>r << 2));
@@ -394,10 +411,7 @@ function decodeTile(job: usize, t: i32, slice: usize): void {
     const m2 = maskRow(job, Attn.mask2, Attn.mask2Strides, b, h, i);
     let mx = NEG_INF;
     for (let j = 0; j < n; j++) {
-      let x = dot(qrow, k + <usize>j * ldk, dk) * scale;
-      if (m1 != 0) x += maskTerm(k1, m1 + <usize>j * s1);
-      if (m2 != 0) x += maskTerm(k2, m2 + <usize>j * s2);
-      if (x != x) x = NEG_INF;
+      const x = addMasks(dot(qrow, k + <usize>j * ldk, dk) * scale, j, m1, k1, s1, m2, k2, s2);
       store<f32>(scores + (<usize>j << 2), x);
       if (x > mx) mx = x;
     }
@@ -513,18 +527,14 @@ function backwardTile(job: usize, t: i32, slice: usize): void {
 
   for (let j0 = 0; j0 < tk; j0 += BC) {
     const cols = min(BC, tk - j0);
+    const colGroups = (cols + 3) >> 2; // MR panels of the transposed block that hold keys
     const iStart = causal ? max(0, (j0 - off) / BR * BR) : 0;
     for (let i0 = iStart; i0 < tq; i0 += BR) {
       const rows = min(BR, tq - i0);
       const groups = (rows + 3) >> 2;
       const kc = groups * 4;
       // P = exp(S − lse)
-      for (let g = 0; g < groups; g++) {
-        for (let kp = 0; kp < BC; kp += 8) {
-          kernelSplat4x8(dk, qa + (<usize>(i0 + 4 * g) * <usize>dk << 2), kt + (<usize>(j0 + kp) * <usize>dk << 2),
-            pb + (<usize>(g * 4 * BC + kp) << 2), BC << 2, false);
-        }
-      }
+      blockScores(dk, qa + (<usize>i0 * <usize>dk << 2), kt + (<usize>j0 * <usize>dk << 2), groups, pb);
       for (let r = 0; r < kc; r++) {
         const row = pb + (<usize>(r * BC) << 2);
         const i = i0 + r;
@@ -547,20 +557,9 @@ function backwardTile(job: usize, t: i32, slice: usize): void {
       const pUsed = pDrop > 0 ? pd : pb;
       // dV[j0 …] += (P·Z)ᵀ · dO[i0 …]
       packBlockTransposedMR(pUsed, kc, pt);
-      for (let g = 0; g < BC / 4; g++) {
-        if (4 * g >= cols) break;
-        for (let qp = 0; qp < dvp; qp += 8) {
-          kernelSplat4x8(kc, pt + (<usize>(g * kc) << 4), dob + ((<usize>qp * <usize>tqUp + <usize>i0 * 8) << 2),
-            dva + ((<usize>(j0 + 4 * g) * <usize>dvp + <usize>qp) << 2), <usize>dvp << 2, true);
-        }
-      }
+      accumulateBlock(kc, pt, dob + (<usize>i0 * 8 << 2), tqUp, colGroups, dva + (<usize>j0 * <usize>dvp << 2), dvp);
       // dP = dO · Vᵀ, then dS = P ∘ (dP·Z − D)·scale
-      for (let g = 0; g < groups; g++) {
-        for (let kp = 0; kp < BC; kp += 8) {
-          kernelSplat4x8(dv, doa + (<usize>(i0 + 4 * g) * <usize>dv << 2), vt + (<usize>(j0 + kp) * <usize>dv << 2),
-            dpb + (<usize>(g * 4 * BC + kp) << 2), BC << 2, false);
-        }
-      }
+      blockScores(dv, doa + (<usize>i0 * <usize>dv << 2), vt + (<usize>j0 * <usize>dv << 2), groups, dpb);
       for (let r = 0; r < kc; r++) {
         const prow = pb + (<usize>(r * BC) << 2);
         const drow = dpb + (<usize>(r * BC) << 2);
@@ -587,19 +586,8 @@ function backwardTile(job: usize, t: i32, slice: usize): void {
       packBlockMR(dpb, groups, dsa);
       packBlockTransposedMR(dpb, kc, dst);
       // dQ[i0 …] += dS · K[j0 …];  dK[j0 …] += dSᵀ · Q[i0 …]
-      for (let g = 0; g < groups; g++) {
-        for (let qp = 0; qp < dkp; qp += 8) {
-          kernelSplat4x8(BC, dsa + (<usize>(g * BC) << 4), kb + ((<usize>qp * <usize>tkUp + <usize>j0 * 8) << 2),
-            dqa + ((<usize>(i0 + 4 * g) * <usize>dkp + <usize>qp) << 2), <usize>dkp << 2, true);
-        }
-      }
-      for (let g = 0; g < BC / 4; g++) {
-        if (4 * g >= cols) break;
-        for (let qp = 0; qp < dkp; qp += 8) {
-          kernelSplat4x8(kc, dst + (<usize>(g * kc) << 4), qb + ((<usize>qp * <usize>tqUp + <usize>i0 * 8) << 2),
-            dka + ((<usize>(j0 + 4 * g) * <usize>dkp + <usize>qp) << 2), <usize>dkp << 2, true);
-        }
-      }
+      accumulateBlock(BC, dsa, kb + (<usize>j0 * 8 << 2), tkUp, groups, dqa + (<usize>i0 * <usize>dkp << 2), dkp);
+      accumulateBlock(kc, dst, qb + (<usize>i0 * 8 << 2), tqUp, colGroups, dka + (<usize>j0 * <usize>dkp << 2), dkp);
     }
   }
   if (gq != 0) for (let i = 0; i < tq; i++) memory.copy(gq + <usize>i * ldq, dqa + (<usize>(i * dkp) << 2), <usize>dk << 2);

@@ -176,10 +176,34 @@ function flush(run: usize, chunk: i32, acc: usize, k: i32, d: i32): void {
   if ((nth & (FLUSH_ROWS - 1)) == 0) flush(run, chunk, acc, k, d);
 }
 
-// What a pass tile reports: the rows whose label changed and Σ‖x − c_label‖² (0 unless asked).
-@inline function tileResults(run: usize, chunk: i32, changed: i32, inertia: f64): void {
+// Ends a pass tile: flushes the accumulators (when updating) and reports the rows whose label
+// changed and Σ‖x − c_label‖² (0 unless asked).
+@inline function finishPass(run: usize, chunk: i32, acc: usize, k: i32, d: i32, update: bool, changed: i32, inertia: f64): void {
+  if (update) flush(run, chunk, acc, k, d);
   store<i32>(ptr(run, KMeansRun.changed) + (<usize>chunk << 2), changed);
   store<f64>(ptr(run, KMeansRun.inertia) + (<usize>chunk << 3), inertia);
+}
+
+// distanceBlock for the `rows` (1 to 4) rows from x0; past the last row it repeats it (the extra
+// results are ignored).
+@inline function distanceRows(x0: usize, rows: i32, rowBytes: usize, d: i32, packed: usize, norms: usize, kPad: i32, block: usize): void {
+  distanceBlock(x0, x0 + (rows > 1 ? rowBytes : 0), x0 + (rows > 2 ? 2 * rowBytes : 0), x0 + (rows > 3 ? 3 * rowBytes : 0),
+    d, packed, norms, kPad, block);
+}
+
+// Stores row i's label; 1 if it changed, else 0.
+@inline function setLabel(labels: usize, i: i32, label: i32): i32 {
+  const lp = labels + (<usize>i << 2);
+  const changed = load<i32>(lp) != label ? 1 : 0;
+  store<i32>(lp, label);
+  return changed;
+}
+
+// ‖x − c_j‖ (Elkan's f32 distance), recorded as the row's lower bound lb[j].
+@inline function elkanDistance(x: usize, centres: usize, j: i32, rowBytes: usize, d: i32, lb: usize): f32 {
+  const dist = sqrt<f32>(sqDist(x, centres + <usize>j * rowBytes, d));
+  store<f32>(lb + (<usize>j << 2), dist);
+  return dist;
 }
 
 // ---- tiles ----
@@ -207,22 +231,17 @@ function assignTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice:
   for (let i = i0; i < i1; i += 4) {
     const rows = min(4, i1 - i);
     const x0 = x + <usize>i * rowBytes;
-    // Past the last row, repeat it: the extra results are ignored.
-    distanceBlock(x0, x0 + (rows > 1 ? rowBytes : 0), x0 + (rows > 2 ? 2 * rowBytes : 0), x0 + (rows > 3 ? 3 * rowBytes : 0),
-      d, packed, norms, kPad, block);
+    distanceRows(x0, rows, rowBytes, d, packed, norms, kPad, block);
     for (let r = 0; r < rows; r++) {
       const best = argminRow(block + (<usize>(r * kPad) << 2), kPad);
       const row = i + r;
-      const lp = labels + (<usize>row << 2);
-      if (load<i32>(lp) != best) changed++;
-      store<i32>(lp, best);
+      changed += setLabel(labels, row, best);
       const xr = x0 + <usize>r * rowBytes;
       if (update) addToCluster(run, chunk, acc, xr, best, row - i0 + 1, k, d);
       if (withInertia) inertia += sqDist64(xr, centres + <usize>best * rowBytes, d);
     }
   }
-  if (update) flush(run, chunk, acc, k, d);
-  tileResults(run, chunk, changed, inertia);
+  finishPass(run, chunk, acc, k, d, update, changed, inertia);
 }
 
 // Elkan's bounds from scratch (sklearn init_bounds_dense): distances to the centres in order,
@@ -243,21 +262,17 @@ function elkanInitTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32): vo
     const lb = lower + (<usize>i * k << 2);
     memory.fill(lb, 0, <usize>k << 2);
     let best = 0;
-    let minDist = sqrt<f32>(sqDist(xi, centres, d));
-    store<f32>(lb, minDist);
+    let minDist = elkanDistance(xi, centres, 0, rowBytes, d, lb);
     for (let j = 1; j < k; j++) {
       if (minDist > load<f32>(half + (<usize>(best * k + j) << 2))) {
-        const dist = sqrt<f32>(sqDist(xi, centres + <usize>j * rowBytes, d));
-        store<f32>(lb + (<usize>j << 2), dist);
+        const dist = elkanDistance(xi, centres, j, rowBytes, d, lb);
         if (dist < minDist) {
           minDist = dist;
           best = j;
         }
       }
     }
-    const lp = labels + (<usize>i << 2);
-    if (load<i32>(lp) != best) changed++;
-    store<i32>(lp, best);
+    changed += setLabel(labels, i, best);
     store<f32>(upper + (<usize>i << 2), minDist);
   }
   store<i32>(ptr(run, KMeansRun.changed) + (<usize>chunk << 2), changed);
@@ -303,13 +318,11 @@ function elkanTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice: 
         const hj = load<f32>(half + (<usize>(label * k + j) << 2));
         if (j != label && ub > load<f32>(lb + (<usize>j << 2)) && ub > hj) {
           if (!tight) {
-            ub = sqrt<f32>(sqDist(xi, centres + <usize>label * rowBytes, d));
-            store<f32>(lb + (<usize>label << 2), ub);
+            ub = elkanDistance(xi, centres, label, rowBytes, d, lb);
             tight = true;
           }
           if (ub > load<f32>(lb + (<usize>j << 2)) || ub > load<f32>(half + (<usize>(label * k + j) << 2))) {
-            const dist = sqrt<f32>(sqDist(xi, centres + <usize>j * rowBytes, d));
-            store<f32>(lb + (<usize>j << 2), dist);
+            const dist = elkanDistance(xi, centres, j, rowBytes, d, lb);
             if (dist < ub) {
               label = j;
               ub = dist;
@@ -324,8 +337,7 @@ function elkanTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice: 
     if (update) addToCluster(run, chunk, acc, xi, label, i - i0 + 1, k, d);
     if (withInertia) inertia += sqDist64(xi, centres + <usize>label * rowBytes, d);
   }
-  if (update) flush(run, chunk, acc, k, d);
-  tileResults(run, chunk, changed, inertia);
+  finishPass(run, chunk, acc, k, d, update, changed, inertia);
 }
 
 // k-means++ trials (sklearn _kmeans_plusplus): trials[t, i] = min(closest[i], ‖x_i − cand_t‖²) with
@@ -352,9 +364,7 @@ function seedTile(job: usize, run: usize, chunk: i32, i0: i32, i1: i32, slice: u
   const block = slice;
   for (let i = i0; i < i1; i += 4) {
     const rows = min(4, i1 - i);
-    const x0 = x + <usize>i * rowBytes;
-    distanceBlock(x0, x0 + (rows > 1 ? rowBytes : 0), x0 + (rows > 2 ? 2 * rowBytes : 0), x0 + (rows > 3 ? 3 * rowBytes : 0),
-      d, packed, norms, kPad, block);
+    distanceRows(x + <usize>i * rowBytes, rows, rowBytes, d, packed, norms, kPad, block);
     for (let r = 0; r < rows; r++) {
       const row = i + r;
       const xn = load<f32>(xNorm + (<usize>row << 2));
@@ -382,9 +392,7 @@ function distancesTile(job: usize, run: usize, i0: i32, i1: i32, slice: usize): 
   const block = slice;
   for (let i = i0; i < i1; i += 4) {
     const rows = min(4, i1 - i);
-    const x0 = x + <usize>i * rowBytes;
-    distanceBlock(x0, x0 + (rows > 1 ? rowBytes : 0), x0 + (rows > 2 ? 2 * rowBytes : 0), x0 + (rows > 3 ? 3 * rowBytes : 0),
-      d, ptr(run, KMeansRun.packed), ptr(run, KMeansRun.norms), kPad, block);
+    distanceRows(x + <usize>i * rowBytes, rows, rowBytes, d, ptr(run, KMeansRun.packed), ptr(run, KMeansRun.norms), kPad, block);
     for (let r = 0; r < rows; r++) {
       const xn = load<f32>(xNorm + (<usize>(i + r) << 2));
       const b = block + (<usize>(r * kPad) << 2);

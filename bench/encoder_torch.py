@@ -8,11 +8,12 @@ Prints one JSON line: {"threads", "mode", "wall_ms": [per step, sorted], "cpu_ms
 """
 import json
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import time_steps
 
 threads, steps, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 L, C, H, FF, T, B, V = (int(v) for v in (sys.argv[4:11] if len(sys.argv) >= 11 else (2, 128, 4, 512, 64, 32, 2048)))
@@ -57,13 +58,5 @@ def infer_step():
 
 if mode == "infer":
     model.eval()
-step = train_step if mode == "train" else infer_step
-for _ in range(2):
-    step()
-wall, cpu = [], []
-for _ in range(steps):
-    w0, c0 = time.perf_counter(), time.process_time()
-    step()
-    wall.append((time.perf_counter() - w0) * 1000)
-    cpu.append((time.process_time() - c0) * 1000)
-print(json.dumps({"threads": threads, "mode": mode, "wall_ms": sorted(wall), "cpu_ms": sorted(cpu)}))
+wall, cpu = time_steps(train_step if mode == "train" else infer_step, steps)
+print(json.dumps({"threads": threads, "mode": mode, "wall_ms": wall, "cpu_ms": cpu}))

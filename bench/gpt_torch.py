@@ -9,11 +9,12 @@ Prints one JSON line: {"threads", "wall_ms": [per step, sorted], "cpu_ms": [...]
 import json
 import math
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_timing import time_steps
 
 threads, steps = int(sys.argv[1]), int(sys.argv[2])
 L, H, C, T, B, V = (int(v) for v in (sys.argv[3:9] if len(sys.argv) >= 9 else (4, 4, 128, 128, 16, 2048)))
@@ -68,15 +69,6 @@ def step():
     opt.zero_grad(set_to_none=True)
 
 
-for _ in range(2):
-    step()
-# Wall time, and the process's CPU time (all threads): on a shared machine the CPU time of a
-# one-thread run is the steadier measure of the work.
-wall, cpu = [], []
-for _ in range(steps):
-    w0, c0 = time.perf_counter(), time.process_time()
-    step()
-    wall.append((time.perf_counter() - w0) * 1000)
-    cpu.append((time.process_time() - c0) * 1000)
-print(json.dumps({"threads": threads, "wall_ms": sorted(wall), "cpu_ms": sorted(cpu), "tokens": B * T,
+wall, cpu = time_steps(step, steps)
+print(json.dumps({"threads": threads, "wall_ms": wall, "cpu_ms": cpu, "tokens": B * T,
                   "params": sum(p.numel() for p in model.parameters())}))

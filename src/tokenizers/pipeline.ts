@@ -117,17 +117,10 @@ export class PipelineTokenizer {
   /** Ids and, with returnOffsets, [start, end) UTF-16 offsets in the text as given (before normalization). */
   encodeWithOffsets(text: string, options?: SpecialOptions & { returnOffsets?: boolean }): { ids: number[]; offsets?: [number, number][] } {
     checkText("text", text);
-    const ids: number[] = [];
-    const offsets: [number, number][] | undefined = options?.returnOffsets ? [] : undefined;
     const toks: number[] = [];
-    for (const seg of this.specialTokens.segments(text, options, "all")) {
-      if (seg.special >= 0) {
-        ids.push(seg.special);
-        offsets?.push([seg.start, seg.end]);
-        continue;
-      }
-      let ns = NormStr.of(text.slice(seg.start, seg.end), seg.start);
-      if (this.normalizer !== null) ns = this.normalizer.run(ns, seg.start);
+    return this.specialTokens.encodeSegments(text, options, (start, end, ids, offsets) => {
+      let ns = NormStr.of(text.slice(start, end), start);
+      if (this.normalizer !== null) ns = this.normalizer.run(ns, start);
       for (const part of this.splitNormalizedAdded(ns)) {
         if (typeof part === "number") continue;
         if (part.id >= 0) { ids.push(part.id); offsets?.push(part.ns.span(0, part.ns.s.length)); continue; }
@@ -143,8 +136,7 @@ export class PipelineTokenizer {
           }
         }
       }
-    }
-    return offsets ? { ids, offsets } : { ids };
+    });
   }
 
   private splitNormalizedAdded(ns: NormStr): { id: number; ns: NormStr }[] {

@@ -143,4 +143,27 @@ export class SpecialTokens {
     if (start < text.length || out.length === 0) out.push({ start, end: text.length, special: -1 });
     return out;
   }
+
+  /**
+   * Ids and, with returnOffsets, offsets of text (every special allowed unless options say
+   * otherwise): a special segment becomes its id and span, an ordinary one [start, end) is handed to
+   * `encodeText`, which appends its ids and offsets.
+   */
+  encodeSegments(
+    text: string,
+    options: (SpecialOptions & { returnOffsets?: boolean }) | undefined,
+    encodeText: (start: number, end: number, ids: number[], offsets: [number, number][] | undefined) => void,
+  ): { ids: number[]; offsets?: [number, number][] } {
+    const ids: number[] = [];
+    const offsets: [number, number][] | undefined = options?.returnOffsets ? [] : undefined;
+    for (const seg of this.segments(text, options, "all")) {
+      if (seg.special >= 0) {
+        ids.push(seg.special);
+        offsets?.push([seg.start, seg.end]);
+      } else {
+        encodeText(seg.start, seg.end, ids, offsets);
+      }
+    }
+    return offsets ? { ids, offsets } : { ids };
+  }
 }

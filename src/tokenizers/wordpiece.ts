@@ -112,20 +112,12 @@ export class WordPieceTokenizer {
   /** Ids and, with returnOffsets, offsets into the text segment after normalization. */
   encodeWithOffsets(text: string, options?: SpecialOptions & { returnOffsets?: boolean }): { ids: number[]; offsets?: [number, number][] } {
     checkText("text", text);
-    const ids: number[] = [];
-    const offsets: [number, number][] | undefined = options?.returnOffsets ? [] : undefined;
-    for (const seg of this.specialTokens.segments(text, options, "all")) {
-      if (seg.special >= 0) {
-        ids.push(seg.special);
-        offsets?.push([seg.start, seg.end]);
-        continue;
-      }
-      const norm = this.normalize(text.slice(seg.start, seg.end));
+    return this.specialTokens.encodeSegments(text, options, (start, end, ids, offsets) => {
+      const norm = this.normalize(text.slice(start, end));
       BERT_PIECES.lastIndex = 0;
       let m: RegExpExecArray | null;
-      while ((m = BERT_PIECES.exec(norm)) !== null) this.encodeWord(m[0], seg.start + m.index, ids, offsets);
-    }
-    return offsets ? { ids, offsets } : { ids };
+      while ((m = BERT_PIECES.exec(norm)) !== null) this.encodeWord(m[0], start + m.index, ids, offsets);
+    });
   }
 
   private encodeWord(word: string, at: number, ids: number[], offsets?: [number, number][]): void {
