@@ -14,7 +14,7 @@
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WordPieceTokenizer, parseTemplate, saveWordPieceJson, data, fit, models, nn, optim, F, metrics, pipeline, manualSeed, Generator, noGrad, tidy } from "tessera-ml";
+import { WordPieceTokenizer, parseTemplate, saveTokenizerJson, data, fit, models, nn, optim, F, metrics, pipeline, manualSeed, Generator, noGrad, tidy } from "tessera-ml";
 
 const short = process.argv.includes("--short");
 const S = short
@@ -65,7 +65,7 @@ const hist = await fit(mlm, new data.DataLoader(trainIds, { batchSize: 16, shuff
 });
 const dir = mkdtempSync(join(tmpdir(), "tessera-fine-tune-"));
 await mlm.savePretrained(join(dir, "pretrained"));
-writeFileSync(join(dir, "pretrained", "tokenizer.json"), saveWordPieceJson(tokenizer));
+writeFileSync(join(dir, "pretrained", "tokenizer.json"), saveTokenizerJson(tokenizer));
 console.log(`pretrained masked-LM perplexity ${metrics.perplexity(hist.evalLoss.at(-1)).toFixed(1)} (uniform guessing: ${vocabList.length})`);
 
 // --- 2. fine-tuning the [CLS] classifier, fully and with LoRA -----------------------------------
@@ -110,7 +110,7 @@ adapted.dispose();
 
 // --- 3. pipelines over the saved folders --------------------------------------------------------
 await full.savePretrained(join(dir, "classifier"));
-writeFileSync(join(dir, "classifier", "tokenizer.json"), saveWordPieceJson(tokenizer));
+writeFileSync(join(dir, "classifier", "tokenizer.json"), saveTokenizerJson(tokenizer));
 const classify = await pipeline("text-classification", { model: join(dir, "classifier") });
 for (const text of ["And Pharaoh hardened his heart, and would not let the people go.", "And Abraham begat Isaac, and Isaac begat Jacob."]) {
   console.log(`"${text}" →`, (await classify(text))[0]);

@@ -24,4 +24,3 @@ export type { TokenModel } from "./unigram.js";
 export { BPEModel, WordLevelModel } from "./bpe-model.js";
 export type { BPEModelConfig } from "./bpe-model.js";
 export type { UnigramTrainOptions } from "./unigram-train.js";
-export { wordPieceToJson, saveWordPieceJson } from "./wordpiece-json.js";

@@ -1,6 +1,6 @@
 // Saves WordPiece tokenizers as Hugging Face's BERT tokenizer.json (BertNormalizer, BertPreTokenizer,
-// TemplateProcessing, WordPiece decoder and model); loadTokenizerJson reads them back, and Hugging
-// Face tokenizers / tokenizers.js load them with equal ids.
+// TemplateProcessing, WordPiece decoder and model), for saveTokenizerJson; loadTokenizerJson reads
+// them back, and Hugging Face tokenizers / tokenizers.js load them with equal ids.
 import type { TemplateItem } from "./batch.js";
 import type { WordPieceTokenizer } from "./wordpiece.js";
 
@@ -29,9 +29,4 @@ export function wordPieceToJson(tok: WordPieceTokenizer): object {
       vocab: Object.fromEntries(tok.vocab),
     },
   };
-}
-
-/** wordPieceToJson as tokenizer.json text. */
-export function saveWordPieceJson(tok: WordPieceTokenizer): string {
-  return JSON.stringify(wordPieceToJson(tok), null, 2);
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
-import { models, pipeline, tensor, Generator, WordPieceTokenizer, BPETokenizer, parseTemplate, saveTokenizerJson, saveWordPieceJson, noGrad, tidy } from "../../src/index.js";
+import { models, pipeline, tensor, Generator, WordPieceTokenizer, BPETokenizer, parseTemplate, saveTokenizerJson, noGrad, tidy } from "../../src/index.js";
 
 const WORDS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "the", "cat", "dog", "sat", "ran", "on", "mat", "a", "##s", "."];
 const SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
@@ -29,13 +29,13 @@ const values = (f: () => { data(): Float32Array | Int32Array }) => Array.from(no
 beforeAll(async () => {
   await clf.savePretrained(join(dir, "clf"));
   await mlm.savePretrained(join(dir, "mlm"));
-  for (const d of ["clf", "mlm"]) writeFileSync(join(dir, d, "tokenizer.json"), saveWordPieceJson(tok));
+  for (const d of ["clf", "mlm"]) writeFileSync(join(dir, d, "tokenizer.json"), saveTokenizerJson(tok));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("pipeline", () => {
   it("WordPiece tokenizer.json saved here loads in tokenizers.js with equal ids", () => {
-    const hf = new Tokenizer(JSON.parse(saveWordPieceJson(tok)), {});
+    const hf = new Tokenizer(JSON.parse(saveTokenizerJson(tok)), {});
     for (const t of ["The cats sat on a mat.", "a dog ran", "[MASK] sat"]) expect(hf.encode(t).ids).toEqual(tok.encodeBatch([t]).inputIds[0]);
   });
 
@@ -109,7 +109,7 @@ describe("pipeline", () => {
     await expect(pipeline("summarization" as "fill-mask", { model: mlm, tokenizer: tok })).rejects.toThrow(/task: expected "text-generation", "text-classification", "feature-extraction", "fill-mask"/);
     await expect(pipeline("fill-mask", { model: join(dir, "missing") })).rejects.toThrow(/tokenizer.json/);
     mkdirSync(join(dir, "no-weights"));
-    writeFileSync(join(dir, "no-weights", "tokenizer.json"), saveWordPieceJson(tok));
+    writeFileSync(join(dir, "no-weights", "tokenizer.json"), saveTokenizerJson(tok));
     await expect(pipeline("fill-mask", { model: join(dir, "no-weights") })).rejects.toThrow(/config.json/);
     await expect(pipeline("fill-mask", { model: mlm, tokenizer: wordPiece(false) })).rejects.toThrow(/mask token/);
     await expect(pipeline("fill-mask", { model: mlm })).rejects.toThrow(/options.tokenizer/);
