@@ -46,13 +46,6 @@ function* check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: Grad
     return [probe.shape.slice(), probe.backend] as const;
   }));
   const weights = Float64Array.from({ length: sizeOf(shape) }, () => gen.random() * 2 - 1);
-  const weightT = Tensor.empty(shape, "float32", backend);
-  try {
-    backend.write(weightT.handle, Float32Array.from(weights), "float32");
-  } catch (e) {
-    weightT.dispose();
-    throw e;
-  }
 
   // fn's output at the current inputs, its intermediates freed; the driver frees it once read
   // (unless fn returned an input itself).
@@ -67,10 +60,12 @@ function* check(fn: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options: Grad
   };
 
   for (const x of inputs) x.zeroGrad();
+  const weightT = Tensor.empty(shape, "float32", backend);
   try {
+    backend.write(weightT.handle, Float32Array.from(weights), "float32");
     tidy(() => fn(...inputs).mul(weightT).sum().backward());
   } finally {
-    weightT.dispose(); // also when backward is refused (no input requires grad)
+    weightT.dispose(); // also when the write or backward fails (no input requires grad)
   }
 
   let maxAbsError = 0;
