@@ -8,7 +8,7 @@ import * as ts from "tessera-ml";
 
 const { tensor, F, manualSeed, randn, tidy, info, memory } = ts;
 const section = (title) => console.log(`\n== ${title} ==`);
-const runExample = (file) => execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL(file, import.meta.url).pathname], { stdio: "inherit" });
+const runExample = (file, ...args) => execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL(file, import.meta.url).pathname, ...args], { stdio: "inherit" });
 
 section("runtime");
 console.log(info());
@@ -32,7 +32,7 @@ section("tokenizers: the verses of Genesis 1-3 counted on the worker pool (o200k
 }
 
 section("tokenizers: SentencePiece-style tokenizer.json (Llama byte-fallback BPE, T5 Unigram + charsmap)");
-execFileSync(process.execPath, [new URL("./sentencepiece.mjs", import.meta.url).pathname], { stdio: "inherit" });
+runExample("./sentencepiece.mjs");
 
 section("matmul throughput");
 for (const n of [128, 256, 512]) {
@@ -155,13 +155,13 @@ section("rag: TF-IDF passages of Genesis 1-3 in a VectorIndex, top-2 for a quest
 }
 
 section("translation: Seq2Seq (GRU + additive attention) on the notes' six zh→en pairs (001 §1.4.8; more in examples/translate.mjs)");
-execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./translate.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
+runExample("./translate.mjs", "--short");
 
 section("a tiny GPT: byte-level BPE, causal-LM windows, AdamW + warmup/cosine, perplexity, sampling (notes 003, 004)");
-execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./tiny-gpt.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
+runExample("./tiny-gpt.mjs", "--short");
 
 section("pretrain a BERT-style encoder, fine-tune it fully and with LoRA, pipelines (notes 001 §2.1, 004)");
-execFileSync(process.execPath, ["--experimental-wasm-relaxed-simd", new URL("./fine-tune.mjs", import.meta.url).pathname, "--short"], { stdio: "inherit" });
+runExample("./fine-tune.mjs", "--short");
 
 section("command line: npx tessera-ml — train a BPE, count tokens with it (npx tessera-ml --help for more)");
 {
