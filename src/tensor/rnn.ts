@@ -7,7 +7,7 @@
 // caller's scope entirely: nothing but the outputs is ever visible, so disposing them (or tidy)
 // frees everything, and no per-layer slicing, concatenation or dropout ops enter the tape.
 import { TesseraError } from "../errors.js";
-import type { Backend, Region, RnnMode } from "../backend/backend.js";
+import type { Region, RnnMode } from "../backend/backend.js";
 import { Tensor } from "./tensor.js";
 import { recordMany } from "./autograd.js";
 import { fmt } from "./shape.js";
